@@ -28,7 +28,8 @@ AU_API au_status au_buf_puts(au_buf *b, const char *s);
 AU_API au_status au_buf_putc(au_buf *b, char c);
 AU_API au_status au_buf_printf(au_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-AU_API au_status au_buf_vprintf(au_buf *b, const char *fmt, va_list ap);
+AU_API au_status au_buf_vprintf(au_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Make room for n more bytes without changing len. */
 AU_API au_status au_buf_reserve(au_buf *b, size_t n);
 /* Empty the buffer but keep its memory. */

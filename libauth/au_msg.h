@@ -28,6 +28,9 @@ typedef struct au_msg_opts {
 	au_dkim_verify_opts dkim;	/* signature limits etc. */
 	const char	*receiver;	/* SPF %{r} */
 	int		 no_spf, no_dkim, no_dmarc; /* skip a check */
+	au_dmarc	*dmarc;		/* shared DMARC handle (PSL etc.); NULL = the
+					   session makes its own from dmarc_mode */
+	int		 no_helo_spf;	/* do not check the HELO identity */
 } au_msg_opts;
 
 typedef struct au_msg au_msg;
@@ -39,7 +42,30 @@ typedef struct au_msg_results {
 	size_t			 ndkim;
 	const au_dkim_sig_result *const *dkim;	/* ndkim entries */
 	const au_dmarc_verdict	*dmarc;
+	size_t			 nfrom;		/* From header fields seen */
+	const char		*from_domain;	/* first Author Domain, or NULL */
+	const char		*from_problem;	/* why the From is unusable, or NULL */
 } au_msg_results;
+
+/*
+ * What an RFC 9990 aggregate report row needs about one message (valid
+ * after au_msg_eom; strings owned by the session, "" when unknown).
+ */
+typedef struct au_msg_report {
+	const char		*source_ip;
+	const char		*helo;
+	const char		*envelope_from;	/* RFC5321.MailFrom domain; "" for <> */
+	const char		*envelope_to;	/* first recipient's domain, or "" */
+	const char		*header_from;	/* Author Domain */
+	au_spf_result		 spf_result;	/* mfrom scope */
+	const char		*spf_domain;
+	const char		*spf_scope;	/* "mfrom" (or "helo" for null path) */
+	size_t			 ndkim;
+	const au_dkim_sig_result *const *dkim;
+	const au_dmarc_verdict	*dmarc;		/* policy published, disposition,
+						   alignment (dkim_aligned, spf_aligned) */
+	const char		*discovery_method; /* "treewalk" or "psl" */
+} au_msg_report;
 
 AU_API au_status au_msg_new(au_msg **out, au_dns *dns, const au_msg_opts *opts);
 AU_API au_status au_msg_connect(au_msg *m, const char *ip, const char *helo);
@@ -55,6 +81,9 @@ AU_API const au_msg_results *au_msg_results_get(const au_msg *m);
  * malloc'd into *out.
  */
 AU_API au_status au_msg_ar_value(const au_msg *m, char **out);
+/* Optional: an envelope recipient (the first one is kept for reports). */
+AU_API au_status au_msg_rcpt(au_msg *m, const char *rcpt);
+AU_API const au_msg_report *au_msg_report_record(const au_msg *m);
 /* Forget the message, keep the connection (ip, helo). */
 AU_API void	 au_msg_reset(au_msg *m);
 AU_API au_msg	*au_msg_free(au_msg *m);

@@ -52,6 +52,7 @@ typedef struct au_spf_opts {
 	int		 max_dns_mechs;	/* default AU_SPF_MAX_DNS_MECHS */
 	int		 max_void;	/* default AU_SPF_MAX_VOID */
 	int		 no_explanation;/* do not fetch exp= */
+	double		 max_seconds;	/* whole evaluation (RFC 7208 4.6.4); default 20 */
 } au_spf_opts;
 
 AU_API const char *au_spf_result_str(au_spf_result r);	/* "pass", ... */

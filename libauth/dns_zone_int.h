@@ -18,6 +18,8 @@
 #define AU_ZONE_MAX_FILE	(64u * 1024 * 1024)	/* bytes per master file */
 #define AU_ZONE_MAX_RECORDS	1000000u		/* records over all files */
 #define AU_ZONE_MAX_TIMEOUTS	100000u			/* ;%TIMEOUT marks */
+#define AU_ZONE_MAX_NAMES	2000000u		/* names, with the ones above owners */
+#define AU_ZONE_MAX_NAME_BYTES	(128u * 1024 * 1024)	/* text of all those names */
 
 /*
  * One record on its way into the store.  The strings in rr are malloc'd
@@ -42,7 +44,8 @@ void		 au_zone__free(au_zone *z);
 /*
  * Add a record under owner (plain text, any case, no trailing dot, "" is
  * the root).  Takes ownership of the record's memory, also on failure.
- * AU_ETOOBIG when the zone already holds AU_ZONE_MAX_RECORDS records.
+ * AU_ETOOBIG when the zone already holds AU_ZONE_MAX_RECORDS records or
+ * the names would pass AU_ZONE_MAX_NAMES / AU_ZONE_MAX_NAME_BYTES.
  */
 au_status	 au_zone__add(au_zone *z, const char *owner, au_zone_rr *rr);
 

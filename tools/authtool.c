@@ -12,6 +12,9 @@
 /* Command tables, in the order `authtool help` lists them. */
 static const tool_cmd *const tables[] = {
 	tool_cmds_spf,
+	tool_cmds_verify,
+	tool_cmds_dmarc,
+	tool_cmds_dkim,
 	/* (section: command tables) */
 	NULL
 };

@@ -69,5 +69,8 @@ char	*tool_read_stdin(const char *cmd, size_t max, size_t *lenp);
 
 /* Each command file defines its table entries; see authtool.c. */
 extern const tool_cmd tool_cmds_spf[];
+extern const tool_cmd tool_cmds_dkim[];	/* cmd_dkim.c */
+extern const tool_cmd tool_cmds_dmarc[];	/* cmd_dmarc.c */
+extern const tool_cmd tool_cmds_verify[];	/* cmd_verify.c */
 
 #endif

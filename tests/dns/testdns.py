@@ -55,6 +55,9 @@ and no type is given, the mark applies to every type.
     ;%MISMATCH NAME [TYPE ...]   reply NOERROR for a different question
                                  (the name with "mismatch." in front)
     ;%DELAY NAME SECONDS [TYPE ...]  answer normally after SECONDS
+    ;%NOEDNS NAME [TYPE ...]     a query with EDNS gets FORMERR without an OPT
+                                 record (an old server); without EDNS it is
+                                 answered normally
 
 Python use (see tests/dns/dnsserver.py):
     from dnsserver import start, stop
@@ -87,7 +90,7 @@ import dns.zone
 
 MAX_CHAIN = 16
 MARKS = ("TIMEOUT", "SERVFAIL", "REFUSED", "TRUNCATE", "MALFORMED",
-         "MISMATCH", "DELAY")
+         "MISMATCH", "DELAY", "NOEDNS")
 
 
 class Mark:
@@ -115,8 +118,8 @@ class Data:
             old = node.get(rdataset.rdtype)
             if old is None:
                 node[rdataset.rdtype] = rdataset
-            else:
-                old.union_update(rdataset)
+            elif rdataset.rdtype != dns.rdatatype.SOA:
+                old.union_update(rdataset)      # the first file's SOA wins
             n = name
             while True:
                 self.exists.add(n)
@@ -257,6 +260,10 @@ class Server:
         if kind == "DELAY":
             if self.stopping.wait(mark.arg):
                 return None
+        if kind == "NOEDNS" and query.edns >= 0:
+            resp.use_edns(False)
+            resp.set_rcode(dns.rcode.FORMERR)
+            return resp.to_wire()
         if kind == "SERVFAIL":
             resp.set_rcode(dns.rcode.SERVFAIL)
             return resp.to_wire()

@@ -1,0 +1,474 @@
+/*
+ * dkim_canon.c - DKIM canonicalization, RFC 6376 3.4.1-3.4.4, streaming.
+ *
+ * Body: chunks of any size split anywhere (also inside CRLF and inside runs
+ * of white space) go through a canonicalizer whose state is a handful of
+ * counters and flags, so memory does not depend on the body:
+ *   pend   line ends seen but not yet written: they are written only when
+ *          more content follows, which drops empty lines at the end
+ *          (3.4.3, 3.4.4 b) without keeping them;
+ *   wsp    relaxed: a run of white space is pending in the current line;
+ *   cr     the previous chunk ended with CR (a line end if LF comes next).
+ * A bare LF counts as CRLF (the input is taken as "network normal" text
+ * with its line ends possibly stored as LF).  A CR not followed by LF is an
+ * ordinary octet.  For relaxed, white space at the end of the last line is
+ * dropped too when the body does not end with a line end (3.4.4 a applies
+ * to every line), then CRLF is added (3.4.4 b).
+ *
+ * Speed: the common case (CRLF text, single spaces between words) needs no
+ * change at all, so the canonicalizers look for the few octets that need
+ * work with a 16-byte SSE2 scan, and hand the unchanged stretches between
+ * them to the hash in one piece.  Small pieces (a space, a CRLF) are
+ * gathered in a staging buffer so the hash sees few large updates.
+ *
+ * Headers: 3.4.1 (simple: as is, bare LF made CRLF) and 3.4.2 (relaxed).
+ */
+#include <stddef.h>
+#include <string.h>
+#include "dkim_int.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static const char crlfs[] =
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+#define NCRLFS ((sizeof crlfs - 1) / 2)
+
+/* ------------------------------------------------------------ output */
+
+/* Give n octets to every sink that still wants some. */
+static void
+sinks_write(dkim_body *b, const void *p, size_t n)
+{
+	size_t i;
+	uint64_t m;
+
+	for (i = 0; i < b->nsinks; i++) {
+		dkim_sink *s = b->sinks[i];
+
+		if (s->taken >= s->limit)
+			continue;
+		m = s->limit - s->taken;
+		if (m > n)
+			m = n;
+		s->write(s->arg, p, (size_t)m);
+		s->taken += m;
+	}
+}
+
+static void
+stage_flush(dkim_body *b)
+{
+	if (b->stagelen) {
+		sinks_write(b, b->stage, b->stagelen);
+		b->stagelen = 0;
+	}
+}
+
+/* Produce n canonical octets. */
+static void
+out(dkim_body *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	b->total += n;
+	if (n >= DKIM_STAGE / 2) {
+		stage_flush(b);
+		sinks_write(b, p, n);
+	} else {
+		if (b->stagelen + n > DKIM_STAGE)
+			stage_flush(b);
+		memcpy(b->stage + b->stagelen, p, n);
+		b->stagelen += n;
+	}
+	if (b->maxlimit != UINT64_MAX && b->total > b->maxlimit)
+		b->done = 1;
+}
+
+/* Write the line ends owed. */
+static void
+flush_pend(dkim_body *b)
+{
+	while (b->pend > 0 && !b->done) {
+		uint64_t m = b->pend < NCRLFS ? b->pend : NCRLFS;
+
+		out(b, crlfs, (size_t)(2 * m));
+		b->pend -= m;
+	}
+	b->pend = 0;
+}
+
+/* Produce content octets (not line ends): owed line ends go first. */
+static void
+content(dkim_body *b, const void *p, size_t n)
+{
+	if (b->pend)
+		flush_pend(b);
+	out(b, p, n);
+	b->any = 1;
+}
+
+/*
+ * Produce an unchanged stretch of input s[0..n) that holds content and
+ * CRLF line ends.  Line ends at its end are only counted: they may be the
+ * empty lines at the end of the body.
+ */
+static void
+span(dkim_body *b, const unsigned char *s, size_t n)
+{
+	uint64_t k = 0;
+
+	while (n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n') {
+		n -= 2;
+		k++;
+	}
+	if (n > 0)
+		content(b, s, n);
+	b->pend += k;
+}
+
+/* ------------------------------------------------------------ scanners */
+
+/*
+ * Must the relaxed canonicalizer look at q (p is the start of the chunk,
+ * e its end)?  HTAB; SP followed by WSP, CR or LF (or at the chunk end);
+ * CR at the chunk end; LF not preceded by CR in this chunk.
+ */
+static int
+relaxed_special(const unsigned char *p, const unsigned char *q, const unsigned char *e)
+{
+	switch (*q) {
+	case '\t':
+		return 1;
+	case ' ':
+		return q + 1 == e || q[1] == ' ' || q[1] == '\t' || q[1] == '\r' ||
+		    q[1] == '\n';
+	case '\r':
+		return q + 1 == e;
+	case '\n':
+		return q == p || q[-1] != '\r';
+	default:
+		return 0;
+	}
+}
+
+/* The first octet at or after q that relaxed_special() picks, or e. */
+static const unsigned char *
+scan_relaxed(const unsigned char *p, const unsigned char *q, const unsigned char *e)
+{
+#if defined(__SSE2__)
+	const __m128i v21 = _mm_set1_epi8(0x21), vsp = _mm_set1_epi8(' ');
+	const __m128i vtab = _mm_set1_epi8('\t'), vcr = _mm_set1_epi8('\r');
+	const __m128i vlf = _mm_set1_epi8('\n');
+
+	/* The vector loop reads q[-1] and q[16]: start past the chunk start. */
+	if (q == p && q < e) {
+		if (*q <= ' ' && relaxed_special(p, q, e))
+			return q;
+		q++;
+	}
+	while (e - q >= 17) {
+		__m128i cur = _mm_loadu_si128((const __m128i *)q);
+		__m128i nxt, prv, nws, sp2, lf;
+		unsigned m;
+
+		/* Every octet above SP: nothing to do in these 16. */
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(cur, v21), cur)) == 0xFFFF) {
+			q += 16;
+			continue;
+		}
+		nxt = _mm_loadu_si128((const __m128i *)(q + 1));
+		prv = _mm_loadu_si128((const __m128i *)(q - 1));
+		nws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(nxt, vsp),
+		    _mm_cmpeq_epi8(nxt, vtab)), _mm_or_si128(_mm_cmpeq_epi8(nxt, vcr),
+		    _mm_cmpeq_epi8(nxt, vlf)));
+		sp2 = _mm_and_si128(_mm_cmpeq_epi8(cur, vsp), nws);
+		lf = _mm_andnot_si128(_mm_cmpeq_epi8(prv, vcr), _mm_cmpeq_epi8(cur, vlf));
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(sp2, lf),
+		    _mm_cmpeq_epi8(cur, vtab)));
+		if (m)
+			return q + __builtin_ctz(m);
+		q += 16;
+	}
+#endif
+	for (; q < e; q++)
+		if (*q <= ' ' && relaxed_special(p, q, e))
+			return q;
+	return e;
+}
+
+/* Same for simple: CR at the chunk end; LF not preceded by CR. */
+static const unsigned char *
+scan_simple(const unsigned char *p, const unsigned char *q, const unsigned char *e)
+{
+	const unsigned char *lf;
+
+	for (;;) {
+		lf = memchr(q, '\n', (size_t)(e - q));
+		if (lf == NULL)
+			return (e > q && e[-1] == '\r') ? e - 1 : e;
+		if (lf == p || lf[-1] != '\r')
+			return lf;
+		q = lf + 1;
+	}
+}
+
+/* ------------------------------------------------------------ body */
+
+void
+au_dkim__body_init(dkim_body *b, au_dkim_canon c)
+{
+	memset(b, 0, offsetof(dkim_body, stage));
+	b->canon = c;
+	b->maxlimit = 0;
+}
+
+int
+au_dkim__body_add_sink(dkim_body *b, dkim_sink *s)
+{
+	if (b->nsinks == DKIM_MAX_SINKS)
+		return -1;
+	b->sinks[b->nsinks++] = s;
+	if (s->limit > b->maxlimit)
+		b->maxlimit = s->limit;
+	return 0;
+}
+
+void
+au_dkim__body_reset(dkim_body *b)
+{
+	size_t i;
+
+	b->pend = b->total = 0;
+	b->wsp = b->cr = b->any = b->done = b->final = 0;
+	b->stagelen = 0;
+	for (i = 0; i < b->nsinks; i++)
+		b->sinks[i]->taken = 0;
+}
+
+static void
+body_simple(dkim_body *b, const unsigned char *p, size_t n)
+{
+	const unsigned char *e = p + n, *i = p, *s;
+
+	if (b->cr && i < e) {
+		b->cr = 0;
+		if (*i == '\n') {
+			b->pend++;
+			i++;
+		} else
+			content(b, "\r", 1);
+	}
+	s = i;
+	while (i < e && !b->done) {
+		i = scan_simple(p, i, e);
+		if (i == e)
+			break;
+		if (*i == '\r') {		/* at the chunk end */
+			span(b, s, (size_t)(i - s));
+			b->cr = 1;
+			return;
+		}
+		/* bare LF */
+		span(b, s, (size_t)(i - s));
+		b->pend++;
+		s = ++i;
+	}
+	if (!b->done)
+		span(b, s, (size_t)(e - s));
+}
+
+static void
+body_relaxed(dkim_body *b, const unsigned char *p, size_t n)
+{
+	const unsigned char *e = p + n, *i = p, *s, *j;
+
+	/* What the previous chunk left open. */
+	while (i < e && (b->cr || b->wsp)) {
+		if (b->cr) {
+			b->cr = 0;
+			if (*i == '\n') {
+				b->wsp = 0;
+				b->pend++;
+				i++;
+				continue;
+			}
+			if (b->wsp) {
+				content(b, " ", 1);
+				b->wsp = 0;
+			}
+			content(b, "\r", 1);
+			break;
+		}
+		if (*i == ' ' || *i == '\t') {
+			i++;
+			continue;
+		}
+		if (*i == '\r') {
+			if (i + 1 == e) {
+				b->cr = 1;	/* keep wsp too */
+				return;
+			}
+			if (i[1] != '\n')
+				content(b, " ", 1);
+		} else if (*i != '\n')
+			content(b, " ", 1);
+		b->wsp = 0;
+		break;
+	}
+	s = i;
+	while (i < e && !b->done) {
+		i = scan_relaxed(p, i, e);
+		if (i == e)
+			break;
+		switch (*i) {
+		case ' ':
+		case '\t':
+			span(b, s, (size_t)(i - s));
+			for (j = i + 1; j < e && (*j == ' ' || *j == '\t'); j++)
+				;
+			if (j == e) {
+				b->wsp = 1;
+				return;
+			}
+			if (*j == '\r') {
+				if (j + 1 == e) {
+					b->wsp = 1;
+					b->cr = 1;
+					return;
+				}
+				if (j[1] != '\n')
+					content(b, " ", 1);
+			} else if (*j != '\n')
+				content(b, " ", 1);
+			s = i = j;
+			break;
+		case '\r':			/* at the chunk end */
+			span(b, s, (size_t)(i - s));
+			b->cr = 1;
+			return;
+		default:			/* bare LF */
+			span(b, s, (size_t)(i - s));
+			b->pend++;
+			s = ++i;
+			break;
+		}
+	}
+	if (!b->done)
+		span(b, s, (size_t)(e - s));
+}
+
+void
+au_dkim__body_update(dkim_body *b, const void *p, size_t n)
+{
+	if (b->done || b->final || n == 0)
+		return;
+	if (b->canon == AU_DKIM_CANON_SIMPLE)
+		body_simple(b, p, n);
+	else
+		body_relaxed(b, p, n);
+}
+
+void
+au_dkim__body_final(dkim_body *b)
+{
+	if (b->final)
+		return;
+	b->final = 1;
+	if (!b->done) {
+		if (b->cr) {
+			/* A CR at the very end is content; white space before it too. */
+			if (b->canon == AU_DKIM_CANON_RELAXED && b->wsp)
+				content(b, " ", 1);
+			content(b, "\r", 1);
+		}
+		b->pend = 0;
+		/*
+		 * simple: "*CRLF" at the end becomes one CRLF, an empty body is
+		 * CRLF.  relaxed: the same, but an empty body stays empty.
+		 */
+		if (b->canon == AU_DKIM_CANON_SIMPLE || b->any)
+			out(b, "\r\n", 2);
+	}
+	stage_flush(b);
+	b->cr = b->wsp = 0;
+}
+
+/* ------------------------------------------------------------ headers */
+
+long
+au_dkim__field_name(const char *f, size_t n)
+{
+	const char *colon = memchr(f, ':', n);
+	size_t k;
+
+	if (colon == NULL)
+		return -1;
+	k = (size_t)(colon - f);
+	while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t'))
+		k--;
+	return (long)k;
+}
+
+au_status
+au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf *o)
+{
+	const char *colon = memchr(f, ':', n);
+	size_t i, k, start;
+	au_status st;
+	char *w;
+	int pending = 0, started = 0;
+
+	if (colon == NULL)
+		return AU_ESYNTAX;
+	/* The output is never longer than 2n + 2. */
+	if ((st = au_buf_reserve(o, 2 * n + 2)) != AU_OK)
+		return st;
+	w = o->data + o->len;
+	if (c == AU_DKIM_CANON_SIMPLE) {
+		for (i = 0; i < n; i++) {
+			if (f[i] == '\n' && (i == 0 || f[i - 1] != '\r'))
+				*w++ = '\r';
+			*w++ = f[i];
+		}
+	} else {
+		k = (size_t)(colon - f);
+		while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t'))
+			k--;
+		for (i = 0; i < k; i++) {
+			unsigned char ch = (unsigned char)f[i];
+
+			*w++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : (char)ch;
+		}
+		*w++ = ':';
+		start = (size_t)(colon - f) + 1;
+		for (i = start; i < n; i++) {
+			char ch = f[i];
+
+			if (ch == '\n')
+				continue;
+			if (ch == '\r' && i + 1 < n && f[i + 1] == '\n')
+				continue;
+			if (ch == ' ' || ch == '\t') {
+				pending = started;
+				continue;
+			}
+			if (pending)
+				*w++ = ' ';
+			pending = 0;
+			started = 1;
+			*w++ = ch;
+		}
+	}
+	if (crlf) {
+		*w++ = '\r';
+		*w++ = '\n';
+	}
+	o->len = (size_t)(w - o->data);
+	o->data[o->len] = '\0';
+	return AU_OK;
+}

@@ -1,0 +1,556 @@
+/*
+ * dkim_key.c - DKIM keys:
+ *   - public key records: RFC 6376 3.6.1 (v h k n p s t tags), 6.1.2 steps
+ *     5-8 (what makes a record unusable), RFC 8463 4.2 (k=ed25519, p= the
+ *     raw 32-octet key), RFC 8301 3.2 (RSA size);
+ *   - private keys: PEM (PKCS#1 or PKCS#8 RSA, PKCS#8 Ed25519), DER, and
+ *     the base64 raw Ed25519 seed written by dkimpy (RFC 8463 A.1 shows one),
+ *     with the file permission check;
+ *   - key generation and the key record text for a private key.
+ *
+ * Public keys are parsed once into a refcounted dkim_pubkey; the key cache
+ * (dkim_keycache.c) shares them between messages and threads.
+ */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include "dkim_int.h"
+
+#define KEYFILE_MAX	65536
+
+static void
+say(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+say(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------ public keys */
+
+dkim_pubkey *
+au_dkim__pubkey_ref(dkim_pubkey *k)
+{
+	if (k)
+		__atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
+	return k;
+}
+
+void
+au_dkim__pubkey_unref(dkim_pubkey *k)
+{
+	if (k && __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		EVP_PKEY_free(k->pkey);
+		free(k);
+	}
+}
+
+/* Does the colon-separated list t contain word (exact, white space ignored)? */
+static int
+list_has(const au_tag *t, const char *word)
+{
+	size_t i = 0, s0, n, wl = strlen(word);
+
+	while (i <= t->valuelen) {
+		while (i < t->valuelen && (t->value[i] == ' ' || t->value[i] == '\t' ||
+		    t->value[i] == '\r' || t->value[i] == '\n'))
+			i++;
+		s0 = i;
+		while (i < t->valuelen && t->value[i] != ':')
+			i++;
+		n = i - s0;
+		while (n > 0 && (t->value[s0 + n - 1] == ' ' || t->value[s0 + n - 1] == '\t' ||
+		    t->value[s0 + n - 1] == '\r' || t->value[s0 + n - 1] == '\n'))
+			n--;
+		if (n == wl && memcmp(t->value + s0, word, n) == 0)
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+/* Turn DER (SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey) into a key. */
+static EVP_PKEY *
+rsa_from_der(const unsigned char *der, size_t n)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pk;
+
+	pk = d2i_PUBKEY(NULL, &p, (long)n);
+	if (pk && p == der + n)
+		return pk;
+	EVP_PKEY_free(pk);
+	p = der;
+	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)n);
+	if (pk && p == der + n)
+		return pk;
+	EVP_PKEY_free(pk);
+	ERR_clear_error();
+	return NULL;
+}
+
+dkim_pubkey *
+au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
+{
+	au_taglist tl;
+	const au_tag *tv, *th, *tk, *tp, *ts, *tt;
+	char err[160];
+	dkim_pubkey *k;
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+
+	if (len > DKIM_MAX_KEYREC) {
+		say(reason, rlen, "key record longer than %d octets", DKIM_MAX_KEYREC);
+		return NULL;
+	}
+	if (au_tags_parse(&tl, txt, len, err, sizeof err) != AU_OK) {
+		say(reason, rlen, "key record syntax error: %s", err);
+		return NULL;
+	}
+	if ((k = calloc(1, sizeof *k)) == NULL) {
+		say(reason, rlen, "out of memory");
+		return NULL;
+	}
+	k->refs = 1;
+	k->empty_specs = tl.empty_specs;
+	tv = au_tags_find(&tl, "v");
+	th = au_tags_find(&tl, "h");
+	tk = au_tags_find(&tl, "k");
+	tp = au_tags_find(&tl, "p");
+	ts = au_tags_find(&tl, "s");
+	tt = au_tags_find(&tl, "t");
+	if (tv) {
+		k->v_present = 1;
+		if (tv != &tl.tag[0]) {
+			say(reason, rlen, "key record v= is not the first tag");
+			goto bad;
+		}
+		if (tv->valuelen != 5 || memcmp(tv->value, "DKIM1", 5) != 0) {
+			say(reason, rlen, "key record v=%.*s is not DKIM1",
+			    (int)(tv->valuelen > 20 ? 20 : tv->valuelen), tv->value);
+			goto bad;
+		}
+	}
+	if (tk == NULL || (tk->valuelen == 3 && memcmp(tk->value, "rsa", 3) == 0))
+		k->ktype = DKIM_KEY_RSA;
+	else if (tk->valuelen == 7 && memcmp(tk->value, "ed25519", 7) == 0)
+		k->ktype = DKIM_KEY_ED25519;
+	else {
+		say(reason, rlen, "key record has an unknown key type k=%.*s",
+		    (int)(tk->valuelen > 20 ? 20 : tk->valuelen), tk->value);
+		goto bad;
+	}
+	k->sha256_ok = th == NULL || list_has(th, "sha256");
+	k->sha1_only = th != NULL && !k->sha256_ok && list_has(th, "sha1");
+	k->email_ok = ts == NULL || list_has(ts, "email") || list_has(ts, "*");
+	if (tt) {
+		k->testing = list_has(tt, "y");
+		k->strict = list_has(tt, "s");
+	}
+	if (tp == NULL) {
+		say(reason, rlen, "key record has no p= tag");
+		goto bad;
+	}
+	if (tp->valuelen == 0) {
+		k->revoked = 1;
+		return k;
+	}
+	if ((der = malloc(tp->valuelen)) == NULL) {
+		say(reason, rlen, "out of memory");
+		goto bad;
+	}
+	if (au_dkim__b64_decode(tp->value, tp->valuelen, der, tp->valuelen, &derlen) < 0 ||
+	    derlen == 0) {
+		say(reason, rlen, "key record p= is not valid base64");
+		goto bad;
+	}
+	if (k->ktype == DKIM_KEY_ED25519) {
+		if (derlen != 32) {
+			say(reason, rlen, "key record p= for k=ed25519 holds %zu octets, not 32",
+			    derlen);
+			goto bad;
+		}
+		k->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der, 32);
+		k->bits = 256;
+	} else {
+		k->pkey = rsa_from_der(der, derlen);
+		if (k->pkey && EVP_PKEY_get_base_id(k->pkey) != EVP_PKEY_RSA) {
+			say(reason, rlen, "key record p= is not an RSA key but k=rsa");
+			goto bad;
+		}
+		if (k->pkey)
+			k->bits = (unsigned)EVP_PKEY_get_bits(k->pkey);
+	}
+	if (k->pkey == NULL) {
+		ERR_clear_error();
+		say(reason, rlen, "key record p= is not a valid %s public key",
+		    k->ktype == DKIM_KEY_RSA ? "RSA" : "Ed25519");
+		goto bad;
+	}
+	free(der);
+	return k;
+bad:
+	free(der);
+	au_dkim__pubkey_unref(k);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ private keys */
+
+static int
+no_password(char *buf, int size, int rwflag, void *u)
+{
+	return -1;	/* encrypted keys are not supported */
+}
+
+/* Take an EVP_PKEY as a signing key: RSA 1024..4096 bits or Ed25519. */
+static au_status
+adopt(au_dkim_private_key **out, EVP_PKEY *pk, char *err, size_t errlen)
+{
+	au_dkim_private_key *k;
+	int id = EVP_PKEY_get_base_id(pk);
+	unsigned bits = (unsigned)EVP_PKEY_get_bits(pk);
+
+	if (id == EVP_PKEY_RSA) {
+		if (bits < DKIM_RSA_MIN_BITS) {
+			say(err, errlen, "RSA key of %u bits is shorter than %d (RFC 8301); "
+			    "make a new one with 'authtool dkim keygen'", bits, DKIM_RSA_MIN_BITS);
+			EVP_PKEY_free(pk);
+			return AU_ESYNTAX;
+		}
+		if (bits > DKIM_RSA_MAX_SIGN_BITS) {
+			say(err, errlen, "RSA key of %u bits is longer than %d: verifiers "
+			    "need not accept it (RFC 8301 3.2)", bits, DKIM_RSA_MAX_SIGN_BITS);
+			EVP_PKEY_free(pk);
+			return AU_ESYNTAX;
+		}
+	} else if (id != EVP_PKEY_ED25519) {
+		say(err, errlen, "key is neither RSA nor Ed25519 (DKIM signs with these only)");
+		EVP_PKEY_free(pk);
+		return AU_ESYNTAX;
+	}
+	if ((k = calloc(1, sizeof *k)) == NULL) {
+		EVP_PKEY_free(pk);
+		return AU_ENOMEM;
+	}
+	k->pkey = pk;
+	k->alg = id == EVP_PKEY_RSA ? AU_DKIM_RSA_SHA256 : AU_DKIM_ED25519_SHA256;
+	k->bits = bits;
+	*out = k;
+	return AU_OK;
+}
+
+au_status
+au_dkim_key_load_mem(au_dkim_private_key **out, const void *data, size_t len,
+    char *err, size_t errlen)
+{
+	const char *s = data;
+	EVP_PKEY *pk = NULL;
+	BIO *bio;
+	unsigned char raw[128];
+	size_t rawlen = 0, i;
+	const unsigned char *p;
+
+	*out = NULL;
+	if (len > KEYFILE_MAX) {
+		say(err, errlen, "key data larger than %d bytes", KEYFILE_MAX);
+		return AU_ETOOBIG;
+	}
+	if (len >= 11 && memmem(s, len, "-----BEGIN ", 11) != NULL) {
+		if (memmem(s, len, "ENCRYPTED", 9) != NULL) {
+			say(err, errlen, "the key is encrypted; decrypt it first "
+			    "(openssl pkey -in KEY -out PLAIN)");
+			return AU_ESYNTAX;
+		}
+		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
+			return AU_ENOMEM;
+		pk = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+		BIO_free(bio);
+		ERR_clear_error();
+		if (pk == NULL) {
+			say(err, errlen, "not a PEM private key (want PKCS#1 'RSA PRIVATE KEY' "
+			    "or PKCS#8 'PRIVATE KEY')");
+			return AU_ESYNTAX;
+		}
+		return adopt(out, pk, err, errlen);
+	}
+	/* Binary DER. */
+	if (len > 0 && (unsigned char)s[0] == 0x30) {
+		p = data;
+		pk = d2i_AutoPrivateKey(NULL, &p, (long)len);
+		ERR_clear_error();
+		if (pk)
+			return adopt(out, pk, err, errlen);
+	}
+	/* Base64 text: a raw Ed25519 seed (32 octets) or seed + public key (64). */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' ||
+		    c == '+' || c == '/' || (c >= '0' && c <= '9') ||
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			break;
+	}
+	if (i == len && au_dkim__b64_decode(s, len, raw, sizeof raw, &rawlen) == 0 &&
+	    (rawlen == 32 || rawlen == 64)) {
+		pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw, 32);
+		if (pk && rawlen == 64) {
+			unsigned char pub[32];
+			size_t pl = sizeof pub;
+
+			if (EVP_PKEY_get_raw_public_key(pk, pub, &pl) != 1 ||
+			    memcmp(pub, raw + 32, 32) != 0) {
+				EVP_PKEY_free(pk);
+				OPENSSL_cleanse(raw, sizeof raw);
+				say(err, errlen, "64-octet Ed25519 key: its second half is not "
+				    "the public key of its first half");
+				return AU_ESYNTAX;
+			}
+		}
+		OPENSSL_cleanse(raw, sizeof raw);
+		ERR_clear_error();
+		if (pk)
+			return adopt(out, pk, err, errlen);
+	}
+	OPENSSL_cleanse(raw, sizeof raw);
+	say(err, errlen, "not a private key: want PEM (PKCS#1 or PKCS#8), DER, or a "
+	    "base64 Ed25519 seed");
+	return AU_ESYNTAX;
+}
+
+au_status
+au_dkim_key_load(au_dkim_private_key **out, const char *path, int require_safe,
+    char *err, size_t errlen)
+{
+	int fd;
+	struct stat sb;
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	au_status st;
+	char sub[200];
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		say(err, errlen, "cannot open key file %s: %s", path, strerror(errno));
+		return errno == ENOENT ? AU_ENOTFOUND : AU_EIO;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		say(err, errlen, "key file %s is not a regular file", path);
+		close(fd);
+		return AU_EIO;
+	}
+	if (require_safe && (sb.st_mode & (S_IRWXG | S_IRWXO))) {
+		snprintf(sub, sizeof sub, "%s%s%s",
+		    (sb.st_mode & (S_IRGRP | S_IROTH)) ? "readable" : "",
+		    ((sb.st_mode & (S_IRGRP | S_IROTH)) &&
+		    (sb.st_mode & (S_IWGRP | S_IWOTH | S_IXGRP | S_IXOTH))) ? " and " : "",
+		    (sb.st_mode & (S_IWGRP | S_IWOTH)) ? "writable" :
+		    (sb.st_mode & (S_IXGRP | S_IXOTH)) ? "executable" : "");
+		say(err, errlen, "key file %s is %s by group/others (mode %04o); chmod 600 %s",
+		    path, sub, (unsigned)(sb.st_mode & 07777), path);
+		close(fd);
+		return AU_EPERM;
+	}
+	if (sb.st_size > KEYFILE_MAX) {
+		say(err, errlen, "key file %s is larger than %d bytes", path, KEYFILE_MAX);
+		close(fd);
+		return AU_ETOOBIG;
+	}
+	if ((buf = malloc(KEYFILE_MAX + 1)) == NULL) {
+		close(fd);
+		return AU_ENOMEM;
+	}
+	while ((n = read(fd, buf + len, KEYFILE_MAX + 1 - len)) > 0) {
+		len += (size_t)n;
+		if (len > KEYFILE_MAX)
+			break;
+	}
+	close(fd);
+	if (n < 0 || len > KEYFILE_MAX) {
+		say(err, errlen, "reading key file %s: %s", path,
+		    n < 0 ? strerror(errno) : "file too large");
+		free(buf);
+		return n < 0 ? AU_EIO : AU_ETOOBIG;
+	}
+	st = au_dkim_key_load_mem(out, buf, len, sub, sizeof sub);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	if (st != AU_OK)
+		say(err, errlen, "key file %s: %s", path, sub);
+	return st;
+}
+
+au_dkim_alg
+au_dkim_key_alg(const au_dkim_private_key *k)
+{
+	return k->alg;
+}
+
+unsigned
+au_dkim_key_bits(const au_dkim_private_key *k)
+{
+	return k->bits;
+}
+
+au_dkim_private_key *
+au_dkim_key_free(au_dkim_private_key *k)
+{
+	if (k) {
+		EVP_PKEY_free(k->pkey);
+		free(k);
+	}
+	return NULL;
+}
+
+au_status
+au_dkim_key_generate(au_dkim_private_key **out, au_dkim_alg alg, unsigned bits,
+    char *err, size_t errlen)
+{
+	EVP_PKEY *pk = NULL;
+
+	*out = NULL;
+	if (alg == AU_DKIM_RSA_SHA256) {
+		if (bits == 0)
+			bits = 2048;
+		if (bits < DKIM_RSA_MIN_BITS || bits > DKIM_RSA_MAX_SIGN_BITS) {
+			say(err, errlen, "RSA keys must have %d to %d bits, not %u",
+			    DKIM_RSA_MIN_BITS, DKIM_RSA_MAX_SIGN_BITS, bits);
+			return AU_EINVAL;
+		}
+		pk = EVP_RSA_gen(bits);
+	} else if (alg == AU_DKIM_ED25519_SHA256) {
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	} else {
+		say(err, errlen, "keys are generated for rsa-sha256 or ed25519-sha256 only");
+		return AU_EINVAL;
+	}
+	if (pk == NULL) {
+		ERR_clear_error();
+		say(err, errlen, "key generation failed in OpenSSL");
+		return AU_ECRYPTO;
+	}
+	return adopt(out, pk, err, errlen);
+}
+
+au_status
+au_dkim_key_pem(const au_dkim_private_key *k, char **out)
+{
+	BIO *bio;
+	char *p;
+	long n;
+	au_status st = AU_OK;
+
+	*out = NULL;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return AU_ENOMEM;
+	if (PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL, NULL) != 1) {
+		ERR_clear_error();
+		BIO_free(bio);
+		return AU_ECRYPTO;
+	}
+	n = BIO_get_mem_data(bio, &p);
+	if ((*out = malloc((size_t)n + 1)) == NULL)
+		st = AU_ENOMEM;
+	else {
+		memcpy(*out, p, (size_t)n);
+		(*out)[n] = '\0';
+	}
+	BIO_free(bio);
+	return st;
+}
+
+au_status
+au_dkim_key_record(const au_dkim_private_key *k, char **out)
+{
+	unsigned char *der = NULL, raw[32];
+	size_t rl = sizeof raw;
+	int n;
+	char *txt;
+
+	*out = NULL;
+	if (k->alg == AU_DKIM_ED25519_SHA256) {
+		if (EVP_PKEY_get_raw_public_key(k->pkey, raw, &rl) != 1 || rl != 32)
+			return AU_ECRYPTO;
+		if ((txt = malloc(64 + 45)) == NULL)
+			return AU_ENOMEM;
+		n = snprintf(txt, 64, "v=DKIM1; k=ed25519; p=");
+		au_dkim__b64_encode(raw, 32, txt + n);
+		*out = txt;
+		return AU_OK;
+	}
+	/* RSA: SubjectPublicKeyInfo, what every verifier reads. */
+	if ((n = i2d_PUBKEY(k->pkey, &der)) <= 0) {
+		ERR_clear_error();
+		return AU_ECRYPTO;
+	}
+	if ((txt = malloc(32 + 4 * (((size_t)n + 2) / 3) + 1)) == NULL) {
+		OPENSSL_free(der);
+		return AU_ENOMEM;
+	}
+	strcpy(txt, "v=DKIM1; k=rsa; p=");
+	au_dkim__b64_encode(der, (size_t)n, txt + strlen(txt));
+	OPENSSL_free(der);
+	*out = txt;
+	return AU_OK;
+}
+
+int
+au_dkim_key_matches_record(const au_dkim_private_key *k, const char *txt, size_t len)
+{
+	char reason[200];
+	dkim_pubkey *pk = au_dkim__pubkey_parse(txt, len, reason, sizeof reason);
+	int r;
+
+	if (pk == NULL)
+		return -1;
+	if (pk->pkey == NULL)
+		r = 0;
+	else
+		r = EVP_PKEY_eq(pk->pkey, k->pkey) == 1;
+	ERR_clear_error();
+	au_dkim__pubkey_unref(pk);
+	return r;
+}
+
+au_status
+au_dkim_keyrec_parse(const char *txt, size_t len, au_dkim_keyrec_info *info)
+{
+	dkim_pubkey *k;
+
+	memset(info, 0, sizeof *info);
+	k = au_dkim__pubkey_parse(txt, len, info->reason, sizeof info->reason);
+	if (k == NULL)
+		return AU_ESYNTAX;
+	info->revoked = k->revoked;
+	info->testing = k->testing;
+	info->strict = k->strict;
+	info->alg = k->ktype == DKIM_KEY_ED25519 ? AU_DKIM_ED25519_SHA256 : AU_DKIM_RSA_SHA256;
+	info->bits = k->bits;
+	info->sha256_ok = k->sha256_ok;
+	info->sha1_only = k->sha1_only;
+	info->email_ok = k->email_ok;
+	info->v_present = k->v_present;
+	info->empty_specs = k->empty_specs;
+	au_dkim__pubkey_unref(k);
+	return AU_OK;
+}
