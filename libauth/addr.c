@@ -37,7 +37,7 @@ typedef struct tok {
 
 typedef struct lexer {
 	tok		*t;
-	size_t		 n;
+	size_t		 n, cap;
 	au_buf		 text;	/* token texts, each NUL-terminated */
 	char		*err;
 	size_t		 errlen;
@@ -86,6 +86,16 @@ push(lexer *lx, tok_kind kind, char c, const char *p, size_t n, size_t pos)
 		set_err(lx->err, lx->errlen, "more than %d tokens",
 		    AU_ADDR_MAX_TOKENS);
 		return AU_ETOOBIG;
+	}
+	if (lx->n == lx->cap) {
+		size_t ncap = lx->cap ? lx->cap * 2 : 32;
+
+		if (ncap > AU_ADDR_MAX_TOKENS)
+			ncap = AU_ADDR_MAX_TOKENS;
+		if ((t = realloc(lx->t, ncap * sizeof *t)) == NULL)
+			return AU_ENOMEM;
+		lx->t = t;
+		lx->cap = ncap;
 	}
 	t = &lx->t[lx->n];
 	t->kind = kind;
@@ -535,8 +545,6 @@ au_addr_parse(const char *value, size_t len, au_addr_list **out,
 	au_buf_init(&lx.text, 2 * AU_ADDR_MAX_FIELD + 2 * AU_ADDR_MAX_TOKENS);
 	lx.err = err;
 	lx.errlen = errlen;
-	if ((lx.t = calloc(AU_ADDR_MAX_TOKENS, sizeof *lx.t)) == NULL)
-		return AU_ENOMEM;
 	memset(&p, 0, sizeof p);
 	p.lx = &lx;
 	p.err = err;

@@ -156,6 +156,46 @@ relaxed_special(const unsigned char *p, const unsigned char *q, const unsigned c
 	}
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_SCAN 1
+
+/* scan_relaxed() on 32 octets at a time, for CPUs with AVX2 (q > p). */
+__attribute__((target("avx2")))
+static const unsigned char *
+scan_relaxed_avx2(const unsigned char *q, const unsigned char *e)
+{
+	const __m256i v21 = _mm256_set1_epi8(0x21), vsp = _mm256_set1_epi8(' ');
+	const __m256i vtab = _mm256_set1_epi8('\t'), vcr = _mm256_set1_epi8('\r');
+	const __m256i vlf = _mm256_set1_epi8('\n');
+
+	while (e - q >= 33) {
+		__m256i cur = _mm256_loadu_si256((const __m256i *)q);
+		__m256i nxt, prv, nws, sp2, lf;
+		unsigned m;
+
+		if ((unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(cur, v21),
+		    cur)) == 0xFFFFFFFFu) {
+			q += 32;
+			continue;
+		}
+		nxt = _mm256_loadu_si256((const __m256i *)(q + 1));
+		prv = _mm256_loadu_si256((const __m256i *)(q - 1));
+		nws = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(nxt, vsp),
+		    _mm256_cmpeq_epi8(nxt, vtab)), _mm256_or_si256(_mm256_cmpeq_epi8(nxt, vcr),
+		    _mm256_cmpeq_epi8(nxt, vlf)));
+		sp2 = _mm256_and_si256(_mm256_cmpeq_epi8(cur, vsp), nws);
+		lf = _mm256_andnot_si256(_mm256_cmpeq_epi8(prv, vcr), _mm256_cmpeq_epi8(cur, vlf));
+		m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(sp2, lf),
+		    _mm256_cmpeq_epi8(cur, vtab)));
+		if (m)
+			return q + __builtin_ctz(m);
+		q += 32;
+	}
+	return q;
+}
+#endif
+
 /* The first octet at or after q that relaxed_special() picks, or e. */
 static const unsigned char *
 scan_relaxed(const unsigned char *p, const unsigned char *q, const unsigned char *e)
@@ -171,6 +211,13 @@ scan_relaxed(const unsigned char *p, const unsigned char *q, const unsigned char
 			return q;
 		q++;
 	}
+#if defined(HAVE_AVX2_SCAN)
+	if (e - q >= 33 && __builtin_cpu_supports("avx2")) {
+		q = scan_relaxed_avx2(q, e);
+		if (q < e && *q <= ' ' && relaxed_special(p, q, e))
+			return q;
+	}
+#endif
 	while (e - q >= 17) {
 		__m128i cur = _mm_loadu_si128((const __m128i *)q);
 		__m128i nxt, prv, nws, sp2, lf;
@@ -414,11 +461,14 @@ au_dkim__field_name(const char *f, size_t n)
 	return (long)k;
 }
 
+/* Header octets relaxed canonicalization looks at: WSP 1, CR 2, LF 3. */
+static const unsigned char hcls[256] = { [' '] = 1, ['\t'] = 1, ['\r'] = 2, ['\n'] = 3 };
+
 au_status
 au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf *o)
 {
-	const char *colon = memchr(f, ':', n);
-	size_t i, k, start;
+	const char *colon = memchr(f, ':', n), *nl;
+	size_t i, k;
 	au_status st;
 	char *w;
 	int pending = 0, started = 0;
@@ -430,10 +480,17 @@ au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf
 		return st;
 	w = o->data + o->len;
 	if (c == AU_DKIM_CANON_SIMPLE) {
-		for (i = 0; i < n; i++) {
-			if (f[i] == '\n' && (i == 0 || f[i - 1] != '\r'))
+		/* As is, but a bare LF becomes CRLF. */
+		for (i = 0; i < n; i = k + 1) {
+			nl = memchr(f + i, '\n', n - i);
+			k = nl ? (size_t)(nl - f) : n;
+			memcpy(w, f + i, k - i);
+			w += k - i;
+			if (k == n)
+				break;
+			if (k == 0 || f[k - 1] != '\r')
 				*w++ = '\r';
-			*w++ = f[i];
+			*w++ = '\n';
 		}
 	} else {
 		k = (size_t)(colon - f);
@@ -445,23 +502,32 @@ au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf
 			*w++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : (char)ch;
 		}
 		*w++ = ':';
-		start = (size_t)(colon - f) + 1;
-		for (i = start; i < n; i++) {
-			char ch = f[i];
+		i = (size_t)(colon - f) + 1;
+		while (i < n) {
+			unsigned char ch = (unsigned char)f[i];
 
-			if (ch == '\n')
-				continue;
-			if (ch == '\r' && i + 1 < n && f[i + 1] == '\n')
-				continue;
-			if (ch == ' ' || ch == '\t') {
-				pending = started;
+			if (hcls[ch] == 0) {
+				/* A run of ordinary octets, copied as is. */
+				if (pending)
+					*w++ = ' ';
+				pending = 0;
+				started = 1;
+				do
+					*w++ = f[i++];
+				while (i < n && hcls[(unsigned char)f[i]] == 0);
 				continue;
 			}
-			if (pending)
-				*w++ = ' ';
-			pending = 0;
-			started = 1;
-			*w++ = ch;
+			if (hcls[ch] == 1)
+				pending = started;	/* WSP: one SP if more follows */
+			else if (ch == '\r' && !(i + 1 < n && f[i + 1] == '\n')) {
+				if (pending)
+					*w++ = ' ';	/* a lone CR is an ordinary octet */
+				pending = 0;
+				started = 1;
+				*w++ = '\r';
+			}
+			/* CRLF and bare LF (unfolding) vanish. */
+			i++;
 		}
 	}
 	if (crlf) {

@@ -10,6 +10,7 @@
 #ifndef DKIM_INT_H
 #define DKIM_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <openssl/evp.h>
 #include "au_buf.h"
@@ -133,9 +134,18 @@ int	 au_dkim__sig_parse(dkim_sig *sig, const char *field, size_t len,
 
 enum { DKIM_KEY_RSA = 1, DKIM_KEY_ED25519 = 2 };
 
-/* A parsed public key record, shared (refcounted) through the key cache. */
+#define DKIM_CTX_POOL	8
+
+/*
+ * A parsed public key record, shared (refcounted) through the key cache.
+ * It keeps a few ready verification contexts (an EVP_PKEY_CTX for RSA, an
+ * EVP_MD_CTX for Ed25519) so a verification does not set one up each time.
+ */
 typedef struct dkim_pubkey {
 	int		 refs;		/* atomic */
+	pthread_mutex_t	 lock;		/* guards pool */
+	void		*pool[DKIM_CTX_POOL];
+	int		 npool;
 	EVP_PKEY	*pkey;		/* NULL when revoked */
 	int		 ktype;		/* DKIM_KEY_* */
 	unsigned	 bits;		/* RSA modulus size, 256 for Ed25519 */
@@ -156,6 +166,13 @@ typedef struct dkim_pubkey {
 dkim_pubkey *au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen);
 dkim_pubkey *au_dkim__pubkey_ref(dkim_pubkey *k);
 void	 au_dkim__pubkey_unref(dkim_pubkey *k);
+/*
+ * Check sig over the 32-octet SHA-256 hash with k: RSASSA-PKCS1-v1_5 with
+ * SHA-256 for RSA, PureEdDSA over the hash octets for Ed25519 (RFC 8463 3).
+ * 1 good, 0 not.  Thread-safe.
+ */
+int	 au_dkim__pubkey_verify(dkim_pubkey *k, const unsigned char *sig, size_t siglen,
+    const unsigned char *hash);
 
 /* Key cache look-up (a new reference) and insertion (takes its own reference). */
 dkim_pubkey *au_dkim__keycache_get(au_dkim_keycache *kc, const char *name, time_t now);

@@ -55,13 +55,100 @@ au_dkim__pubkey_ref(dkim_pubkey *k)
 	return k;
 }
 
+static void
+ctx_free(const dkim_pubkey *k, void *c)
+{
+	if (k->ktype == DKIM_KEY_RSA)
+		EVP_PKEY_CTX_free(c);
+	else
+		EVP_MD_CTX_free(c);
+}
+
 void
 au_dkim__pubkey_unref(dkim_pubkey *k)
 {
+	int i;
+
 	if (k && __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		for (i = 0; i < k->npool; i++)
+			ctx_free(k, k->pool[i]);
+		pthread_mutex_destroy(&k->lock);
 		EVP_PKEY_free(k->pkey);
 		free(k);
 	}
+}
+
+/* A verification context for k: from the pool, or a new one. */
+static void *
+ctx_get(dkim_pubkey *k)
+{
+	void *c = NULL;
+
+	pthread_mutex_lock(&k->lock);
+	if (k->npool > 0)
+		c = k->pool[--k->npool];
+	pthread_mutex_unlock(&k->lock);
+	if (c)
+		return c;
+	if (k->ktype == DKIM_KEY_RSA) {
+		EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k->pkey, NULL);
+
+		if (pc == NULL || EVP_PKEY_verify_init(pc) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(pc, au_dkim__sha256()) != 1) {
+			EVP_PKEY_CTX_free(pc);
+			return NULL;
+		}
+		return pc;
+	} else {
+		EVP_MD_CTX *mc = EVP_MD_CTX_new();
+
+		if (mc == NULL || EVP_DigestVerifyInit(mc, NULL, NULL, NULL, k->pkey) != 1) {
+			EVP_MD_CTX_free(mc);
+			return NULL;
+		}
+		return mc;
+	}
+}
+
+static void
+ctx_put(dkim_pubkey *k, void *c)
+{
+	pthread_mutex_lock(&k->lock);
+	if (k->npool < DKIM_CTX_POOL) {
+		k->pool[k->npool++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (c)
+		ctx_free(k, c);
+}
+
+int
+au_dkim__pubkey_verify(dkim_pubkey *k, const unsigned char *sig, size_t siglen,
+    const unsigned char *hash)
+{
+	void *c;
+	int r;
+
+	if (k->pkey == NULL || (k->ktype == DKIM_KEY_ED25519 && siglen != 64))
+		return 0;
+	if ((c = ctx_get(k)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	if (k->ktype == DKIM_KEY_RSA)
+		r = EVP_PKEY_verify(c, sig, siglen, hash, 32);
+	else
+		r = EVP_DigestVerify(c, sig, siglen, hash, 32);
+	if (r != 1)
+		ERR_clear_error();
+	/* "good" and "bad" leave the context reusable; an error may not. */
+	if (r >= 0)
+		ctx_put(k, c);
+	else
+		ctx_free(k, c);
+	return r == 1;
 }
 
 /* Does the colon-separated list t contain word (exact, white space ignored)? */
@@ -131,6 +218,11 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 		return NULL;
 	}
 	k->refs = 1;
+	if (pthread_mutex_init(&k->lock, NULL) != 0) {
+		free(k);
+		say(reason, rlen, "out of resources");
+		return NULL;
+	}
 	k->empty_specs = tl.empty_specs;
 	tv = au_tags_find(&tl, "v");
 	th = au_tags_find(&tl, "h");
@@ -271,6 +363,10 @@ au_dkim_key_load_mem(au_dkim_private_key **out, const void *data, size_t len,
 	const unsigned char *p;
 
 	*out = NULL;
+	if (data == NULL || len == 0) {
+		say(err, errlen, "no key data");
+		return AU_EINVAL;
+	}
 	if (len > KEYFILE_MAX) {
 		say(err, errlen, "key data larger than %d bytes", KEYFILE_MAX);
 		return AU_ETOOBIG;

@@ -200,7 +200,6 @@ au_dkim__sig_parse(dkim_sig *sig, const char *field, size_t len, char *reason, s
 	au_taglist tl;
 	const au_tag *tv, *ta, *tb, *tbh, *tc, *td, *th, *ti, *tl_, *tq, *ts, *tt, *tx;
 	char err[160], sh[64], *slash, cbuf[64];
-	static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
 	size_t k;
 
 	sig->domain[0] = sig->selector[0] = sig->identity[0] = sig->bprefix[0] = '\0';
@@ -216,28 +215,45 @@ au_dkim__sig_parse(dkim_sig *sig, const char *field, size_t len, char *reason, s
 	if (au_tags_parse(&tl, value, vlen, err, sizeof err) != AU_OK)
 		return fail(reason, rlen, "signature syntax error: %s", err);
 
+	/* One pass to find the known tags (unknown ones are ignored, 3.2). */
+	tv = ta = tb = tbh = tc = td = th = ti = tl_ = tq = ts = tt = tx = NULL;
+	for (k = 0; k < tl.count; k++) {
+		const au_tag *t = &tl.tag[k];
+		const char *nm = t->name;
+
+		if (t->namelen == 1) {
+			switch (nm[0]) {
+			case 'v': tv = t; break;
+			case 'a': ta = t; break;
+			case 'b': tb = t; break;
+			case 'c': tc = t; break;
+			case 'd': td = t; break;
+			case 'h': th = t; break;
+			case 'i': ti = t; break;
+			case 'l': tl_ = t; break;
+			case 'q': tq = t; break;
+			case 's': ts = t; break;
+			case 't': tt = t; break;
+			case 'x': tx = t; break;
+			default: break;
+			}
+		} else if (t->namelen == 2 && nm[0] == 'b' && nm[1] == 'h')
+			tbh = t;
+	}
 	/* d= and s= first, so that even a broken signature can be reported. */
-	td = au_tags_find(&tl, "d");
-	ts = au_tags_find(&tl, "s");
 	if (td && copy_name(td, sig->domain, sizeof sig->domain) < 0)
 		sig->domain[0] = '\0';
 	if (ts && copy_name(ts, sig->selector, sizeof sig->selector) < 0)
 		sig->selector[0] = '\0';
-	for (k = 0; k < sizeof required / sizeof required[0]; k++)
-		if (au_tags_find(&tl, required[k]) == NULL)
-			return fail(reason, rlen, "signature is missing the required tag %s=",
-			    required[k]);
-	tv = au_tags_find(&tl, "v");
-	ta = au_tags_find(&tl, "a");
-	tb = au_tags_find(&tl, "b");
-	tbh = au_tags_find(&tl, "bh");
-	tc = au_tags_find(&tl, "c");
-	th = au_tags_find(&tl, "h");
-	ti = au_tags_find(&tl, "i");
-	tl_ = au_tags_find(&tl, "l");
-	tq = au_tags_find(&tl, "q");
-	tt = au_tags_find(&tl, "t");
-	tx = au_tags_find(&tl, "x");
+	{
+		const au_tag *req[] = { tv, ta, tb, tbh, td, th, ts };
+		static const char *const reqname[] = { "v", "a", "b", "bh", "d", "h", "s" };
+
+		for (k = 0; k < sizeof req / sizeof req[0]; k++)
+			if (req[k] == NULL)
+				return fail(reason, rlen,
+				    "signature is missing the required tag %s=", reqname[k]);
+	}
 
 	if (!is_value(tv, "1"))
 		return fail(reason, rlen, "v=%s is not supported (incompatible version)",
@@ -327,8 +343,12 @@ au_dkim__sig_parse(dkim_sig *sig, const char *field, size_t len, char *reason, s
 			return fail(reason, rlen,
 			    "i= domain %s is not d=%s or a subdomain of it (domain mismatch)",
 			    dom, sig->domain);
-	} else
-		snprintf(sig->identity, sizeof sig->identity, "@%s", sig->domain);
+	} else {
+		size_t dl = strlen(sig->domain);
+
+		sig->identity[0] = '@';
+		memcpy(sig->identity + 1, sig->domain, dl + 1);	/* dl < 256 < 511 */
+	}
 
 	if (tl_) {
 		if (parse_uint(tl_, 76, 19, &sig->l) < 0)

@@ -25,16 +25,24 @@
 #include <openssl/rsa.h>
 #include "dkim_int.h"
 
+typedef struct dname {
+	const char	*s;
+	size_t		 len;
+} dname;
+
+#define N(x) { x, sizeof x - 1 }
+
 /* RFC 6376 5.4.1 and the MIME fields 5.4 asks for, in h= order. */
-static const char *const default_set[] = {
-	"from", "reply-to", "subject", "date", "to", "cc", "message-id",
-	"in-reply-to", "references", "mime-version", "content-type",
-	"content-transfer-encoding", "sender",
-	"resent-date", "resent-from", "resent-sender", "resent-to", "resent-cc",
-	"list-id", "list-help", "list-unsubscribe", "list-unsubscribe-post",
-	"list-subscribe", "list-post", "list-owner", "list-archive",
-	NULL
+static const dname default_set[] = {
+	N("from"), N("reply-to"), N("subject"), N("date"), N("to"), N("cc"),
+	N("message-id"), N("in-reply-to"), N("references"), N("mime-version"),
+	N("content-type"), N("content-transfer-encoding"), N("sender"),
+	N("resent-date"), N("resent-from"), N("resent-sender"), N("resent-to"),
+	N("resent-cc"), N("list-id"), N("list-help"), N("list-unsubscribe"),
+	N("list-unsubscribe-post"), N("list-subscribe"), N("list-post"),
+	N("list-owner"), N("list-archive"),
 };
+#define NDEFAULT (sizeof default_set / sizeof default_set[0])
 
 /* Fields whose later addition must break the signature. */
 static const char *const default_oversign[] = {
@@ -43,6 +51,8 @@ static const char *const default_oversign[] = {
 	"content-type", "content-transfer-encoding",
 	NULL
 };
+
+static void	dqp_encode(const char *in, char *outp, size_t outlen);
 
 #define MAX_LIST	DKIM_MAX_HNAMES
 #define LINE_MAX_OCT	78
@@ -54,14 +64,18 @@ typedef struct sfield {
 struct au_dkim_signer {
 	const au_dkim_private_key *key;
 	char		*domain, *selector, *identity;
+	char		 cvalue[16];	/* "relaxed/simple" */
+	char		 identity_qp[DKIM_MAX_IDENTITY];	/* i= as dkim-quoted-printable */
 	au_dkim_canon	 hcanon, bcanon;
 	unsigned long	 expire_after;
 	time_t		 now, now_opt;
 	/* h= wanted: explicit names (as given) or the default set */
 	char		*names[MAX_LIST];
+	size_t		 names_len[MAX_LIST];
 	size_t		 nnames;
 	int		 explicit_list;
 	char		*over[MAX_LIST];
+	size_t		 over_len[MAX_LIST];
 	size_t		 nover;
 	/* per message */
 	int		 state;		/* 0 headers, 1 body, 2 done, 3 failed */
@@ -287,6 +301,15 @@ au_dkim_signer_new(au_dkim_signer **out, const au_dkim_private_key *key,
 			if ((s->over[s->nover++] = strdup(default_oversign[i])) == NULL)
 				goto nomem;
 	}
+	snprintf(s->cvalue, sizeof s->cvalue, "%s/%s",
+	    s->hcanon == AU_DKIM_CANON_SIMPLE ? "simple" : "relaxed",
+	    s->bcanon == AU_DKIM_CANON_SIMPLE ? "simple" : "relaxed");
+	if (s->identity)
+		dqp_encode(s->identity, s->identity_qp, sizeof s->identity_qp);
+	for (i = 0; i < s->nnames; i++)
+		s->names_len[i] = strlen(s->names[i]);
+	for (i = 0; i < s->nover; i++)
+		s->over_len[i] = strlen(s->over[i]);
 	au_dkim__body_init(&s->body, s->bcanon);
 	s->sink.write = md_write;
 	s->sink.limit = UINT64_MAX;
@@ -304,8 +327,17 @@ au_dkim_signer_new(au_dkim_signer **out, const au_dkim_private_key *key,
 			au_dkim_signer_free(s);
 			return AU_ECRYPTO;
 		}
-	} else if ((s->edmd = EVP_MD_CTX_new()) == NULL)
-		goto nomem;
+	} else {
+		/* Initialised once: one-shot EdDSA signing reuses the context. */
+		if ((s->edmd = EVP_MD_CTX_new()) == NULL)
+			goto nomem;
+		if (EVP_DigestSignInit(s->edmd, NULL, NULL, NULL, key->pkey) != 1) {
+			ERR_clear_error();
+			snprintf(err, errlen, "cannot set up Ed25519 signing in OpenSSL");
+			au_dkim_signer_free(s);
+			return AU_ECRYPTO;
+		}
+	}
 	if (start_message(s) != AU_OK) {
 		snprintf(err, errlen, "%s", s->err);
 		au_dkim_signer_free(s);
@@ -333,12 +365,12 @@ au_dkim_signer_error(const au_dkim_signer *s)
 }
 
 static int
-in_list(char *const *names, size_t n, const char *p, size_t len)
+in_list(char *const *names, const size_t *lens, size_t n, const char *p, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (au_dkim__ieq(names[i], strlen(names[i]), p, len))
+		if (lens[i] == len && au_dkim__ieq(names[i], len, p, len))
 			return 1;
 	return 0;
 }
@@ -348,8 +380,8 @@ in_default(const char *p, size_t len)
 {
 	size_t i;
 
-	for (i = 0; default_set[i]; i++)
-		if (au_dkim__ieq(default_set[i], strlen(default_set[i]), p, len))
+	for (i = 0; i < NDEFAULT; i++)
+		if (default_set[i].len == len && au_dkim__ieq(default_set[i].s, len, p, len))
 			return 1;
 	return 0;
 }
@@ -365,8 +397,9 @@ au_dkim_signer_header(au_dkim_signer *s, const char *field, size_t len)
 	if ((nl = au_dkim__field_name(field, len)) <= 0)
 		return sfail(s, AU_ESYNTAX, "header field without a name and colon");
 	/* Keep only fields that can be signed. */
-	if (!(s->explicit_list ? in_list(s->names, s->nnames, field, (size_t)nl) :
-	    in_default(field, (size_t)nl)) && !in_list(s->over, s->nover, field, (size_t)nl))
+	if (!(s->explicit_list ? in_list(s->names, s->names_len, s->nnames, field, (size_t)nl) :
+	    in_default(field, (size_t)nl)) &&
+	    !in_list(s->over, s->over_len, s->nover, field, (size_t)nl))
 		return AU_OK;
 	if (s->nfields >= DKIM_MAX_HEADERS) {
 		s->state = 3;
@@ -393,26 +426,27 @@ au_dkim_signer_header(au_dkim_signer *s, const char *field, size_t len)
 }
 
 static size_t
-count_present(const au_dkim_signer *s, const char *name)
+count_present(const au_dkim_signer *s, const char *name, size_t l)
 {
-	size_t i, n = 0, l = strlen(name);
+	size_t i, n = 0;
 
 	for (i = 0; i < s->nfields; i++)
-		if (au_dkim__ieq(s->hdr.data + s->fields[i].off, s->fields[i].namelen, name, l))
+		if (s->fields[i].namelen == l &&
+		    au_dkim__ieq(s->hdr.data + s->fields[i].off, l, name, l))
 			n++;
 	return n;
 }
 
 /* Append name to the h= value being built. */
 static au_status
-add_name(au_dkim_signer *s, const char *name, size_t *count)
+add_name(au_dkim_signer *s, const char *name, size_t len, size_t *count)
 {
 	au_status st;
 
 	if (*count >= DKIM_MAX_HNAMES)
 		return sfail(s, AU_ETOOBIG, "h= would list more than %d names", DKIM_MAX_HNAMES);
 	if ((*count > 0 && (st = au_buf_putc(&s->hlist, ':')) != AU_OK) ||
-	    (st = au_buf_puts(&s->hlist, name)) != AU_OK)
+	    (st = au_buf_append(&s->hlist, name, len)) != AU_OK)
 		return sfail(s, st, "out of memory");
 	(*count)++;
 	return AU_OK;
@@ -429,40 +463,43 @@ build_hlist(au_dkim_signer *s)
 	au_buf_reset(&s->hlist);
 	if (s->explicit_list) {
 		for (i = 0; i < s->nnames; i++)
-			if ((st = add_name(s, s->names[i], &count)) != AU_OK)
+			if ((st = add_name(s, s->names[i], s->names_len[i], &count)) != AU_OK)
 				return st;
 		for (i = 0; i < s->nover; i++) {
-			n = count_present(s, s->over[i]);
+			n = count_present(s, s->over[i], s->over_len[i]);
 			for (listed = 0, j = 0; j < s->nnames; j++)
-				if (strcasecmp(s->names[j], s->over[i]) == 0)
+				if (s->names_len[j] == s->over_len[i] &&
+				    au_dkim__ieq(s->names[j], s->names_len[j], s->over[i], s->over_len[i]))
 					listed++;
 			for (; listed < n + 1; listed++)
-				if ((st = add_name(s, s->over[i], &count)) != AU_OK)
+				if ((st = add_name(s, s->over[i], s->over_len[i], &count)) != AU_OK)
 					return st;
 		}
 		return AU_OK;
 	}
-	for (i = 0; default_set[i]; i++) {
-		int over = in_list(s->over, s->nover, default_set[i], strlen(default_set[i]));
+	for (i = 0; i < NDEFAULT; i++) {
+		const dname *d = &default_set[i];
+		int over = in_list(s->over, s->over_len, s->nover, d->s, d->len);
 
-		n = count_present(s, default_set[i]) + (over ? 1 : 0);
-		if (strcmp(default_set[i], "from") == 0 && n == 0)
+		n = count_present(s, d->s, d->len) + (over ? 1 : 0);
+		if (i == 0 && n == 0)		/* From is always signed */
 			n = 1;
 		for (j = 0; j < n; j++)
-			if ((st = add_name(s, default_set[i], &count)) != AU_OK)
+			if ((st = add_name(s, d->s, d->len, &count)) != AU_OK)
 				return st;
 	}
-	/* Over-sign names outside the default set. */
+	/* Over-sign names outside the default set, lower-cased. */
 	for (i = 0; i < s->nover; i++) {
-		if (in_default(s->over[i], strlen(s->over[i])))
+		size_t l = s->over_len[i];
+
+		if (in_default(s->over[i], l) || l >= sizeof lower)
 			continue;
-		snprintf(lower, sizeof lower, "%s", s->over[i]);
-		for (j = 0; lower[j]; j++)
-			if (lower[j] >= 'A' && lower[j] <= 'Z')
-				lower[j] += 32;
-		n = count_present(s, lower) + 1;
+		for (j = 0; j < l; j++)
+			lower[j] = (s->over[i][j] >= 'A' && s->over[i][j] <= 'Z') ?
+			    (char)(s->over[i][j] + 32) : s->over[i][j];
+		n = count_present(s, lower, l) + 1;
 		for (j = 0; j < n; j++)
-			if ((st = add_name(s, lower, &count)) != AU_OK)
+			if ((st = add_name(s, lower, l, &count)) != AU_OK)
 				return st;
 	}
 	return AU_OK;
@@ -561,21 +598,60 @@ fold_hlist(fold *f, const char *list, size_t len)
 	int first = 1;
 
 	while (p < end) {
-		size_t n;
+		size_t n, o = 0;
 
 		e = memchr(p, ':', (size_t)(end - p));
 		e = e ? e + 1 : end;	/* keep the colon with the name */
 		n = (size_t)(e - p);
-		if (n + 3 >= sizeof piece)
+		if (n + 4 >= sizeof piece)
 			return AU_ETOOBIG;
-		snprintf(piece, sizeof piece, "%s%.*s%s", first ? "h=" : "", (int)n, p,
-		    e == end ? ";" : "");
-		if ((st = fold_put(f, piece, strlen(piece), first)) != AU_OK)
+		if (first) {
+			memcpy(piece, "h=", 2);
+			o = 2;
+		}
+		memcpy(piece + o, p, n);
+		o += n;
+		if (e == end)
+			piece[o++] = ';';
+		if ((st = fold_put(f, piece, o, first)) != AU_OK)
 			return st;
 		first = 0;
 		p = e;
 	}
 	return AU_OK;
+}
+
+/* "tag=value;" (or, last, "tag=value" without ';'), folded before it if needed. */
+static au_status
+put_tag(fold *f, const char *tag, const char *val, int last)
+{
+	char piece[DKIM_MAX_IDENTITY + 16];
+	size_t tl = strlen(tag), vl = strlen(val);
+
+	if (tl + vl + 2 > sizeof piece)
+		return AU_ETOOBIG;
+	memcpy(piece, tag, tl);
+	memcpy(piece + tl, val, vl);
+	if (!last)
+		piece[tl + vl++] = ';';
+	return fold_put(f, piece, tl + vl, 1);
+}
+
+/* Decimal text of v in buf (at least 21 octets); returns buf. */
+static char *
+utoa(unsigned long long v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return buf;
 }
 
 /* dkim-quoted-printable for i= (RFC 6376 2.11). */
@@ -599,7 +675,7 @@ au_status
 au_dkim_signer_eom(au_dkim_signer *s, char **field)
 {
 	unsigned char bh[32], hh[32], sig[DKIM_MAX_B];
-	char b64[4 * (DKIM_MAX_B / 3 + 1) + 1], piece[DKIM_MAX_IDENTITY + 64];
+	char b64[4 * (DKIM_MAX_B / 3 + 1) + 1], piece[32];
 	unsigned int dl;
 	size_t siglen = sizeof sig, n, i, hashed_len;
 	au_status st;
@@ -619,36 +695,22 @@ au_dkim_signer_eom(au_dkim_signer *s, char **field)
 	if ((st = au_buf_puts(o, "DKIM-Signature: v=1;")) != AU_OK)
 		return sfail(s, st, "out of memory");
 	f.col = o->len;
-#define PUT(...) do { \
-	snprintf(piece, sizeof piece, __VA_ARGS__); \
-	if ((st = fold_put(&f, piece, strlen(piece), 1)) != AU_OK) \
-		return sfail(s, st, "out of memory"); \
-} while (0)
-	PUT("a=%s;", s->key->alg == AU_DKIM_ED25519_SHA256 ? "ed25519-sha256" : "rsa-sha256");
-	PUT("c=%s/%s;", s->hcanon == AU_DKIM_CANON_SIMPLE ? "simple" : "relaxed",
-	    s->bcanon == AU_DKIM_CANON_SIMPLE ? "simple" : "relaxed");
-	PUT("d=%s;", s->domain);
-	PUT("s=%s;", s->selector);
-	if (s->identity) {
-		char enc[DKIM_MAX_IDENTITY];
-
-		dqp_encode(s->identity, enc, sizeof enc);
-		PUT("i=%s;", enc);
-	}
-	PUT("t=%llu;", (unsigned long long)s->now);
-	if (s->expire_after)
-		PUT("x=%llu;", (unsigned long long)s->now + s->expire_after);
-	if ((st = fold_hlist(&f, s->hlist.data ? s->hlist.data : "from", s->hlist.len ?
+	if ((st = put_tag(&f, "a=", s->key->alg == AU_DKIM_ED25519_SHA256 ?
+	    "ed25519-sha256" : "rsa-sha256", 0)) != AU_OK ||
+	    (st = put_tag(&f, "c=", s->cvalue, 0)) != AU_OK ||
+	    (st = put_tag(&f, "d=", s->domain, 0)) != AU_OK ||
+	    (st = put_tag(&f, "s=", s->selector, 0)) != AU_OK ||
+	    (s->identity && (st = put_tag(&f, "i=", s->identity_qp, 0)) != AU_OK) ||
+	    (st = put_tag(&f, "t=", utoa((unsigned long long)s->now, piece), 0)) != AU_OK ||
+	    (s->expire_after && (st = put_tag(&f, "x=", utoa((unsigned long long)s->now +
+	    s->expire_after, piece), 0)) != AU_OK) ||
+	    (st = fold_hlist(&f, s->hlist.data ? s->hlist.data : "from", s->hlist.len ?
 	    s->hlist.len : 4)) != AU_OK)
 		return sfail(s, st, "out of memory");
-	{
-		char bh64[48];
-
-		au_dkim__b64_encode(bh, 32, bh64);
-		PUT("bh=%s;", bh64);
-	}
-	PUT("b=");
-#undef PUT
+	au_dkim__b64_encode(bh, 32, b64);
+	if ((st = put_tag(&f, "bh=", b64, 0)) != AU_OK ||
+	    (st = put_tag(&f, "b=", "", 1)) != AU_OK)
+		return sfail(s, st, "out of memory");
 	/* Hash the field as it stands, b= empty, without a final CRLF. */
 	hashed_len = o->len;
 	au_buf_reset(&s->scratch);
@@ -663,10 +725,15 @@ au_dkim_signer_eom(au_dkim_signer *s, char **field)
 			return sfail(s, AU_ECRYPTO, "RSA signing failed in OpenSSL");
 		}
 	} else {
-		if (EVP_DigestSignInit(s->edmd, NULL, NULL, NULL, s->key->pkey) != 1 ||
-		    EVP_DigestSign(s->edmd, sig, &siglen, hh, 32) != 1) {
+		if (EVP_DigestSign(s->edmd, sig, &siglen, hh, 32) != 1) {
+			/* A library that wants a fresh context each time: make one. */
 			ERR_clear_error();
-			return sfail(s, AU_ECRYPTO, "Ed25519 signing failed in OpenSSL");
+			siglen = sizeof sig;
+			if (EVP_DigestSignInit(s->edmd, NULL, NULL, NULL, s->key->pkey) != 1 ||
+			    EVP_DigestSign(s->edmd, sig, &siglen, hh, 32) != 1) {
+				ERR_clear_error();
+				return sfail(s, AU_ECRYPTO, "Ed25519 signing failed in OpenSSL");
+			}
 		}
 	}
 	n = au_dkim__b64_encode(sig, siglen, b64);
@@ -686,6 +753,10 @@ au_dkim_signer_eom(au_dkim_signer *s, char **field)
 		f.col += take;
 		i += take;
 	}
+	/* Hand out a copy: the signer keeps its buffer for the next message. */
+	if ((*field = malloc(o->len + 1)) == NULL)
+		return sfail(s, AU_ENOMEM, "out of memory");
+	memcpy(*field, o->data, o->len + 1);
 	s->state = 2;
-	return au_buf_detach(o, field) == AU_OK ? AU_OK : sfail(s, AU_ENOMEM, "out of memory");
+	return AU_OK;
 }

@@ -28,42 +28,63 @@ au_dkim__sha256(void)
 	return sha256_md ? sha256_md : EVP_sha256();
 }
 
-static int
-b64_val(unsigned char c)
+/* Base64 alphabet: value 0..63; B64_WS white space (skipped); B64_PAD '='; B64_BAD. */
+enum { B64_WS = 64, B64_PAD = 65, B64_BAD = 255 };
+static unsigned char b64_tab[256];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void
+b64_init(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int i;
+
+	memset(b64_tab, B64_BAD, sizeof b64_tab);
+	for (i = 0; i < 64; i++)
+		b64_tab[(unsigned char)alpha[i]] = (unsigned char)i;
+	b64_tab[' '] = b64_tab['\t'] = b64_tab['\r'] = b64_tab['\n'] = B64_WS;
+	b64_tab['='] = B64_PAD;
 }
 
 int
 au_dkim__b64_decode(const char *s, size_t n, unsigned char *outp, size_t outmax,
     size_t *outlen)
 {
-	size_t i, o = 0, pad = 0;
-	unsigned acc = 0, bits = 0;
-	int v;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, pad = 0;
+	unsigned acc = 0, bits = 0, v;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	pthread_once(&b64_once, b64_init);
+	while (i < n) {
+		/* Four alphabet octets in a row (the common case): three octets out. */
+		if (bits == 0 && pad == 0 && i + 4 <= n && o + 3 <= outmax) {
+			unsigned a = b64_tab[u[i]], b = b64_tab[u[i + 1]];
+			unsigned c = b64_tab[u[i + 2]], d = b64_tab[u[i + 3]];
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			if ((a | b | c | d) < 64) {
+				unsigned w = (a << 18) | (b << 12) | (c << 6) | d;
+
+				outp[o] = (unsigned char)(w >> 16);
+				outp[o + 1] = (unsigned char)(w >> 8);
+				outp[o + 2] = (unsigned char)w;
+				o += 3;
+				i += 4;
+				continue;
+			}
+		}
+		v = b64_tab[u[i++]];
+		if (v == B64_BAD)
+			return -1;		/* not base64 */
+		if (v == B64_WS)
 			continue;
-		if (c == '=') {
+		if (v == B64_PAD) {
 			pad++;
 			continue;
 		}
-		if (pad > 0 || (v = b64_val(c)) < 0)
-			return -1;	/* data after padding, or not base64 */
-		acc = (acc << 6) | (unsigned)v;
+		if (pad > 0)
+			return -1;		/* data after padding */
+		acc = (acc << 6) | v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;

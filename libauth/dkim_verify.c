@@ -72,7 +72,6 @@ struct au_dkim_verifier {
 	au_buf		 scratch;	/* canonical header data */
 	au_buf		 blank;		/* the signature field with b= blanked */
 	EVP_MD_CTX	*hmd;
-	EVP_MD_CTX	*edmd;		/* Ed25519 verification */
 };
 
 static void
@@ -154,7 +153,6 @@ au_dkim_verifier_free(au_dkim_verifier *v)
 	for (i = 0; i < DKIM_MAX_SIGS_CHECKED; i++)
 		EVP_MD_CTX_free(v->slots[i].md);
 	EVP_MD_CTX_free(v->hmd);
-	EVP_MD_CTX_free(v->edmd);
 	au_buf_free(&v->hdr);
 	au_buf_free(&v->scratch);
 	au_buf_free(&v->blank);
@@ -465,38 +463,6 @@ get_key(au_dkim_verifier *v, vsig *s, const char *qname, time_t now)
 	return k;
 }
 
-static int
-rsa_verify(EVP_PKEY *pk, const unsigned char *sig, size_t siglen, const unsigned char *h)
-{
-	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
-	int ok = 0;
-
-	if (c && EVP_PKEY_verify_init(c) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
-	    EVP_PKEY_CTX_set_signature_md(c, au_dkim__sha256()) == 1)
-		ok = EVP_PKEY_verify(c, sig, siglen, h, 32) == 1;
-	EVP_PKEY_CTX_free(c);
-	ERR_clear_error();
-	return ok;
-}
-
-static int
-ed25519_verify(au_dkim_verifier *v, EVP_PKEY *pk, const unsigned char *sig, size_t siglen,
-    const unsigned char *h)
-{
-	int ok = 0;
-
-	if (siglen != 64)
-		return 0;
-	if (v->edmd == NULL && (v->edmd = EVP_MD_CTX_new()) == NULL)
-		return 0;
-	if (EVP_DigestVerifyInit(v->edmd, NULL, NULL, NULL, pk) == 1)
-		ok = EVP_DigestVerify(v->edmd, sig, siglen, h, 32) == 1;
-	EVP_MD_CTX_reset(v->edmd);
-	ERR_clear_error();
-	return ok;
-}
-
 static const char *
 alg_name(au_dkim_alg a)
 {
@@ -512,7 +478,6 @@ decide(au_dkim_verifier *v, vsig *s, dkim_pubkey *k, const char *qname)
 	bslot *b = &v->slots[s->slot];
 	uint64_t total = v->canon[g->bcanon].total;
 	const char *at;
-	int ok;
 
 	s->res.testing = k->testing;
 	if (k->revoked) {
@@ -565,11 +530,7 @@ decide(au_dkim_verifier *v, vsig *s, dkim_pubkey *k, const char *qname)
 		set_result(s, AU_DKIM_FAIL, "body hash mismatch");
 		return;
 	}
-	if (k->ktype == DKIM_KEY_RSA)
-		ok = rsa_verify(k->pkey, g->b, g->blen, s->hhash);
-	else
-		ok = ed25519_verify(v, k->pkey, g->b, g->blen, s->hhash);
-	if (!ok) {
+	if (!au_dkim__pubkey_verify(k, g->b, g->blen, s->hhash)) {
 		set_result(s, AU_DKIM_FAIL, "signature did not verify");
 		return;
 	}
@@ -586,7 +547,9 @@ decide(au_dkim_verifier *v, vsig *s, dkim_pubkey *k, const char *qname)
 		    (unsigned long long)(total - g->l), (unsigned long long)g->l);
 		return;
 	}
-	set_result(s, AU_DKIM_PASS, "signature verified");
+	s->res.result = AU_DKIM_PASS;
+	s->decided = 1;
+	memcpy(s->res.reason, "signature verified", sizeof "signature verified");
 }
 
 au_status
@@ -612,7 +575,14 @@ au_dkim_verifier_eom(au_dkim_verifier *v)
 
 		if (s->decided)
 			continue;
-		snprintf(qname, sizeof qname, "%s._domainkey.%s", s->sig.selector, s->sig.domain);
+		{
+			/* selector and domain are < DKIM_MAX_NAME each: this fits. */
+			size_t sl = strlen(s->sig.selector), dnl = strlen(s->sig.domain);
+
+			memcpy(qname, s->sig.selector, sl);
+			memcpy(qname + sl, "._domainkey.", 12);
+			memcpy(qname + sl + 12, s->sig.domain, dnl + 1);
+		}
 		if ((k = get_key(v, s, qname, now)) == NULL)
 			continue;
 		decide(v, s, k, qname);

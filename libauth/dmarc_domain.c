@@ -3,9 +3,13 @@
  * arithmetic for the DNS Tree Walk of RFC 9989 4.10) and the names of the
  * DMARC enums (RFC 8601 2.7.1 result names, RFC 9989 4.7 policy names).
  */
+#include "config.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef HAVE_IDN2
+#include <idn2.h>
+#endif
 #include "dmarc_int.h"
 
 const char *
@@ -45,14 +49,58 @@ ldh_char(unsigned char c)
 	    c == '-' || c == '_';
 }
 
+/*
+ * A domain with 8-bit bytes (UTF-8 U-labels) as an A-label domain in out
+ * (RFC 9989 5.3.1, IDNA2008 via libidn2).  -1 when it cannot be.
+ */
+static int
+to_alabel(const char *in, size_t len, char *out, size_t outlen)
+{
+#ifdef HAVE_IDN2
+	char u[AU_DMARC_DOMAIN_MAX * 4 + 1], *a = NULL;
+	int ok;
+
+	if (len >= sizeof u)
+		return -1;
+	memcpy(u, in, len);
+	u[len] = '\0';
+	if (memchr(u, '\0', len) != NULL)
+		return -1;
+	if (idn2_to_ascii_8z(u, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) !=
+	    IDN2_OK)
+		return -1;
+	ok = strlen(a) < outlen;
+	if (ok)
+		memcpy(out, a, strlen(a) + 1);
+	idn2_free(a);
+	return ok ? 0 : -1;
+#else
+	(void)in;
+	(void)len;
+	(void)out;
+	(void)outlen;
+	return -1;
+#endif
+}
+
 int
 au_dmarc__domain_norm(const char *in, size_t len, char *out, size_t outlen)
 {
 	size_t i, lab = 0;
+	char alabel[AU_DMARC_DOMAIN_MAX];
 
 	if (outlen == 0)
 		return -1;
 	out[0] = '\0';
+	for (i = 0; i < len; i++)
+		if ((unsigned char)in[i] >= 0x80)
+			break;
+	if (i < len) {
+		if (to_alabel(in, len, alabel, sizeof alabel) < 0)
+			return -1;
+		in = alabel;
+		len = strlen(alabel);
+	}
 	if (len > 0 && in[len - 1] == '.')
 		len--;
 	if (len == 0 || len > 253 || len >= outlen)

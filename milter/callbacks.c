@@ -306,8 +306,14 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
 	    SMFIF_SETSYMLIST);
 	c->can_quarantine = (f0 & SMFIF_QUARANTINE) != 0;
-	want = SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA |
-	    SMFIP_HDR_LEADSPC | SMFIP_SKIP;
+	/*
+	 * RCPT and DATA are taken and answered at once although nothing is
+	 * done with them: Postfix still sends the macros of a skipped event,
+	 * which need no reply, so over TCP the header fields that follow
+	 * wait in Postfix's Nagle queue for our delayed ACK (~40 ms per
+	 * message).  A reply to each event carries that ACK at once.
+	 */
+	want = SMFIP_NOUNKNOWN | SMFIP_HDR_LEADSPC | SMFIP_SKIP;
 	if (conf->no_reply)
 		want |= SMFIP_NR_HDR | SMFIP_NR_BODY;
 	*pf1 = f1 & want;
@@ -433,6 +439,19 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		fail(c, "au_msg_mailfrom", st);
 		return internal_error(ctx, c);
 	}
+	return SMFIS_CONTINUE;
+}
+
+/* RCPT and DATA: nothing to do but answer (see cb_negotiate). */
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_data(SMFICTX *ctx)
+{
 	return SMFIS_CONTINUE;
 }
 
@@ -927,7 +946,7 @@ struct smfiDesc am_filter = {
 	cb_connect,
 	cb_helo,
 	cb_envfrom,
-	NULL,		/* envrcpt */
+	cb_envrcpt,
 	cb_header,
 	cb_eoh,
 	cb_body,
@@ -935,6 +954,6 @@ struct smfiDesc am_filter = {
 	cb_abort,
 	cb_close,
 	NULL,		/* unknown */
-	NULL,		/* data */
+	cb_data,
 	cb_negotiate
 };

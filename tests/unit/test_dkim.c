@@ -1121,6 +1121,24 @@ test_keycache(void **state)
 	au_dkim_keycache_stats(kc, &hits, &misses, &n);
 	assert_int_equal(hits, 2);
 	assert_int_equal(n, 2);
+	/* The shared keys keep verifying right after a bad signature. */
+	{
+		const char *f2[16];
+		size_t i;
+
+		for (i = 0; rfc8463_fields[i]; i++)
+			f2[i] = rfc8463_fields[i];
+		f2[i] = NULL;
+		f2[3] = "To: Suzie Q <suzie@shopping.example.org>";
+		v = verify_msg(dns, &o, f2, joe_body, 0);
+		expect(v, 0, AU_DKIM_FAIL, "signature did not verify");
+		expect(v, 1, AU_DKIM_FAIL, "signature did not verify");
+		au_dkim_verifier_free(v);
+		v = verify_msg(dns, &o, rfc8463_fields, joe_body, 0);
+		expect(v, 0, AU_DKIM_PASS, NULL);
+		expect(v, 1, AU_DKIM_PASS, NULL);
+		au_dkim_verifier_free(v);
+	}
 	/* After the TTL (300 s), keys are fetched again. */
 	o.now += 400;
 	v = verify_msg(dns, &o, rfc8463_fields, joe_body, 0);

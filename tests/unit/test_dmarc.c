@@ -9,6 +9,7 @@
  * random source) and several Author Domains.  DNS comes from in-memory
  * zones; the expected outcomes are those the RFC texts prescribe.
  */
+#include "config.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -905,6 +906,32 @@ test_rfc7489_psl(void **state)
 	teardown(&f);
 }
 
+/* RFC 9989 5.3.1: a U-label Author Domain is looked up as an A-label. */
+static void
+test_idn_author(void **state)
+{
+	static const char zone[] =
+	    "_dmarc.xn--bcher-kva.example. IN TXT \"v=DMARC1; p=reject\"\n";
+	fixture f;
+	au_dmarc_verdict v;
+
+	(void)state;
+	setup(&f, zone, AU_DMARC_RFC9989);
+	eval(&f, "b\xc3\xbc" "cher.example", "xn--bcher-kva.example", AU_SPF_PASS, NULL, &v);
+#ifdef HAVE_IDN2
+	EXPECT(&v, AU_DMARC_PASS, AU_DMARC_POLICY_NONE);
+	assert_string_equal(v.from_domain, "xn--bcher-kva.example");
+#else
+	assert_int_equal(v.result, AU_DMARC_PERMERROR);
+#endif
+	au_dmarc_verdict_clear(&v);
+	/* Not valid UTF-8 / not IDNA2008: permerror, never a guess. */
+	eval(&f, "b\xfc" "cher.example", NULL, AU_SPF_NONE, NULL, &v);
+	assert_int_equal(v.result, AU_DMARC_PERMERROR);
+	au_dmarc_verdict_clear(&v);
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -927,6 +954,7 @@ main(void)
 		cmocka_unit_test(test_walk_psd),
 		cmocka_unit_test(test_walk_eight_labels),
 		cmocka_unit_test(test_rfc7489_psl),
+		cmocka_unit_test(test_idn_author),
 	};
 
 	return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
