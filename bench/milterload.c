@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,7 @@ typedef struct opts {
 	size_t		  nmsgs;
 	int		  conc, per_conn, print, nodelay, quickack, json;
 	int		  write_each;	/* one write per command (sendmail) */
+	int		  quit_nc;	/* new session per message: QUIT_NC */
 	long		  count;
 	double		  seconds;
 	long		  warmup;
@@ -297,6 +299,35 @@ send_cmd(conn *c, char cmd, const void *data, size_t len)
 	uint32_t nl = htonl((uint32_t)(len + 1));
 	unsigned char ch = (unsigned char)cmd;
 
+	if (len >= sizeof(c->wbuf)) {
+		/* a big chunk goes out directly, as VSTREAM writes it */
+		struct iovec iov[2];
+		unsigned char hdr[5];
+		size_t off = 0, total = len + 5;
+
+		if (flush(c) < 0)
+			return -1;
+		memcpy(hdr, &nl, 4);
+		hdr[4] = ch;
+		while (off < total) {
+			ssize_t w;
+			int n = 0;
+
+			if (off < 5) {
+				iov[n].iov_base = hdr + off;
+				iov[n++].iov_len = 5 - off;
+			}
+			iov[n].iov_base = (char *)data + (off < 5 ? 0 : off - 5);
+			iov[n++].iov_len = off < 5 ? len : total - off;
+			if ((w = writev(c->fd, iov, n)) < 0) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			off += (size_t)w;
+		}
+		return 0;
+	}
 	if (put(c, &nl, 4) < 0 || put(c, &ch, 1) < 0 ||
 	    (len && put(c, data, len) < 0))
 		return -1;
@@ -505,6 +536,8 @@ open_socket(const opts *o)
 	return fd;
 }
 
+static int session_start(conn *c, result *res);
+
 /* Connect, negotiate, send CONNECT and HELO.  Returns 0 or -1. */
 static int
 conn_open(conn *c, const opts *o, result *res)
@@ -513,7 +546,6 @@ conn_open(conn *c, const opts *o, result *res)
 	uint32_t v;
 	char cmd;
 	size_t len;
-	sbuf b = { NULL, 0, 0 };
 
 	memset(c, 0, sizeof(*c));
 	c->o = o;
@@ -534,6 +566,19 @@ conn_open(conn *c, const opts *o, result *res)
 	c->proto = ntohl(v);
 	if (o->print)
 		printf("optneg actions=0x%lx protocol=0x%lx\n", c->actions, c->proto);
+	return session_start(c, res);
+}
+
+/*
+ * CONNECT and HELO of an SMTP session; after SMFIC_QUIT_NC the MTA starts
+ * the next session on the same connection this way, without negotiating.
+ */
+static int
+session_start(conn *c, result *res)
+{
+	const opts *o = c->o;
+	sbuf b = { NULL, 0, 0 };
+
 	if (!(c->proto & F_NOCONNECT)) {
 		int v6 = strchr(o->ip, ':') != NULL;
 		uint16_t port = htons(25);
@@ -733,6 +778,16 @@ work(void *arg)
 			break;
 		seq = atomic_fetch_add(&started_msgs, 1);
 		t0 = now();
+		if (open && o->quit_nc) {
+			/* next SMTP session on the same milter connection */
+			if (send_cmd(&c, 'K', NULL, 0) < 0 ||
+			    session_start(&c, &res) < 0) {
+				w->errors++;
+				conn_close(&c);
+				open = 0;
+				continue;
+			}
+		}
 		if (!open) {
 			if (conn_open(&c, o, &res) < 0) {
 				w->errors++;
@@ -793,6 +848,8 @@ static const char usage_text[] =
 "  --expect CODES final replies counted as right (e.g. \"ca\"), others are mismatches\n"
 "  --nodelay      TCP_NODELAY on the client socket\n"
 "  --quickack     TCP_QUICKACK after every read\n"
+"  --quit-nc      with -k: start each further message as a new SMTP session\n"
+"                 on the same connection (SMFIC_QUIT_NC, CONNECT, HELO)\n"
 "  --write-each   write every command at once (sendmail); default: buffer\n"
 "                 until a reply is awaited or 4 KB are queued (Postfix)\n"
 "  --print        print negotiation, modifications and replies (use with -n 1)\n"
@@ -817,6 +874,7 @@ main(int argc, char **argv)
 		{ "expect", required_argument, NULL, 10 },
 		{ "label", required_argument, NULL, 11 },
 		{ "write-each", no_argument, NULL, 12 },
+		{ "quit-nc", no_argument, NULL, 13 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -865,6 +923,7 @@ main(int argc, char **argv)
 		case 10: o.expect = optarg; break;
 		case 11: o.label = optarg; break;
 		case 12: o.write_each = 1; break;
+		case 13: o.quit_nc = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}

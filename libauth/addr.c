@@ -13,12 +13,12 @@
  * Bytes >= 0x80 are taken as atext (RFC 6532); control characters other
  * than white space, CR and LF are an error.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "au_addr.h"
 #include "au_buf.h"
+#include "au_status_int.h"
 
 typedef enum tok_kind {
 	T_ATOM,		/* atext run */
@@ -42,22 +42,6 @@ typedef struct lexer {
 	char		*err;
 	size_t		 errlen;
 } lexer;
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 is_atext(unsigned char c)
@@ -83,7 +67,7 @@ push(lexer *lx, tok_kind kind, char c, const char *p, size_t n, size_t pos)
 	tok *t;
 
 	if (lx->n >= AU_ADDR_MAX_TOKENS) {
-		set_err(lx->err, lx->errlen, "more than %d tokens",
+		au_status__msg(lx->err, lx->errlen, "more than %d tokens",
 		    AU_ADDR_MAX_TOKENS);
 		return AU_ETOOBIG;
 	}
@@ -128,8 +112,8 @@ skip_comment(lexer *lx, const char *s, size_t len, size_t *i)
 		}
 		if (c == '(') {
 			if (++depth > AU_ADDR_MAX_DEPTH) {
-				set_err(lx->err, lx->errlen, "comments nested "
-				    "deeper than %d at offset %zu",
+				au_status__msg(lx->err, lx->errlen,
+				    "comments nested deeper than %d at offset %zu",
 				    AU_ADDR_MAX_DEPTH, *i);
 				return AU_ESYNTAX;
 			}
@@ -139,13 +123,14 @@ skip_comment(lexer *lx, const char *s, size_t len, size_t *i)
 				return AU_OK;
 			}
 		} else if (c == 0) {
-			set_err(lx->err, lx->errlen, "NUL byte in a comment");
+			au_status__msg(lx->err, lx->errlen,
+			    "NUL byte in a comment");
 			return AU_ESYNTAX;
 		}
 		(*i)++;
 	}
-	set_err(lx->err, lx->errlen, "unterminated comment starting at offset %zu",
-	    start);
+	au_status__msg(lx->err, lx->errlen,
+	    "unterminated comment starting at offset %zu", start);
 	return AU_ESYNTAX;
 }
 
@@ -178,7 +163,8 @@ quoted(lexer *lx, const char *s, size_t len, size_t *i)
 			continue;
 		}
 		if (c == 0) {
-			set_err(lx->err, lx->errlen, "NUL byte in a quoted string");
+			au_status__msg(lx->err, lx->errlen,
+			    "NUL byte in a quoted string");
 			au_buf_free(&b);
 			return AU_ESYNTAX;
 		}
@@ -188,7 +174,7 @@ quoted(lexer *lx, const char *s, size_t len, size_t *i)
 	au_buf_free(&b);
 	if (st != AU_OK)
 		return st;
-	set_err(lx->err, lx->errlen,
+	au_status__msg(lx->err, lx->errlen,
 	    "unterminated quoted string starting at offset %zu", start);
 	return AU_ESYNTAX;
 }
@@ -214,7 +200,7 @@ dliteral(lexer *lx, const char *s, size_t len, size_t *i)
 			return st;
 		}
 		if (c == '[' || c == 0) {
-			set_err(lx->err, lx->errlen,
+			au_status__msg(lx->err, lx->errlen,
 			    "bad character in domain literal at offset %zu", *i);
 			au_buf_free(&b);
 			return AU_ESYNTAX;
@@ -231,7 +217,7 @@ dliteral(lexer *lx, const char *s, size_t len, size_t *i)
 	au_buf_free(&b);
 	if (st != AU_OK)
 		return st;
-	set_err(lx->err, lx->errlen,
+	au_status__msg(lx->err, lx->errlen,
 	    "unterminated domain literal starting at offset %zu", start);
 	return AU_ESYNTAX;
 }
@@ -262,7 +248,7 @@ tokenize(lexer *lx, const char *s, size_t len)
 			st = push(lx, T_ATOM, 0, s + i, j - i, i);
 			i = j;
 		} else {
-			set_err(lx->err, lx->errlen, "%s at offset %zu",
+			au_status__msg(lx->err, lx->errlen, "%s at offset %zu",
 			    c == ')' ? "')' without '('" : c == ']' ?
 			    "']' without '['" : c == '\\' ?
 			    "backslash outside a quoted string" :
@@ -314,9 +300,9 @@ perr(parser *p, const char *what)
 	const tok *t = peek(p);
 
 	if (t)
-		set_err(p->err, p->errlen, "%s at offset %zu", what, t->pos);
+		au_status__msg(p->err, p->errlen, "%s at offset %zu", what, t->pos);
 	else
-		set_err(p->err, p->errlen, "%s at the end", what);
+		au_status__msg(p->err, p->errlen, "%s at the end", what);
 	return AU_ESYNTAX;
 }
 
@@ -376,7 +362,7 @@ add(parser *p, const char *local, const char *dom, int literal, int in_group)
 	au_addr *a;
 
 	if (p->out->naddrs >= AU_ADDR_MAX_ADDRS) {
-		set_err(p->err, p->errlen, "more than %d addresses",
+		au_status__msg(p->err, p->errlen, "more than %d addresses",
 		    AU_ADDR_MAX_ADDRS);
 		return AU_ETOOBIG;
 	}
@@ -532,12 +518,12 @@ au_addr_parse(const char *value, size_t len, au_addr_list **out,
 	parser p;
 	au_status st;
 
-	set_err(err, errlen, "%s", "");
+	au_status__msg(err, errlen, "%s", "");
 	if (out == NULL || (value == NULL && len > 0))
 		return AU_EINVAL;
 	*out = NULL;
 	if (len > AU_ADDR_MAX_FIELD) {
-		set_err(err, errlen, "address field longer than %d bytes",
+		au_status__msg(err, errlen, "address field longer than %d bytes",
 		    AU_ADDR_MAX_FIELD);
 		return AU_ETOOBIG;
 	}

@@ -18,8 +18,10 @@
  * Bounds: a message may have at most 1000 header fields and 1 MB of header
  * fields; beyond that the verifier gives every signature permerror and the
  * signer refuses (AU_ETOOBIG).  At most max_signatures signatures (default
- * 10) are checked; further DKIM-Signature fields are not parsed, hashed or
- * looked up, only counted (au_dkim_verifier_ignored).
+ * 10, the topmost) are checked; further DKIM-Signature fields are not kept,
+ * parsed, hashed or looked up, only counted (au_dkim_verifier_ignored), so
+ * they cost nothing and do not count against the bounds (a checked
+ * signature whose h= names DKIM-Signature cannot select them).
  */
 #ifndef AU_DKIM_H
 #define AU_DKIM_H

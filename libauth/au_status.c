@@ -1,7 +1,10 @@
 /*
- * au_status.c - text for au_status codes.
+ * au_status.c - text for au_status codes, and the helper that writes an
+ * error sentence into a caller's buffer (au_status_int.h).
  */
-#include "au_status.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include "au_status_int.h"
 
 const char *
 au_strerror(au_status st)
@@ -20,4 +23,16 @@ au_strerror(au_status st)
 	case AU_EPERM:		return "unsafe permissions";
 	}
 	return "unknown status";
+}
+
+void
+au_status__msg(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

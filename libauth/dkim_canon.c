@@ -461,17 +461,49 @@ au_dkim__field_name(const char *f, size_t n)
 	return (long)k;
 }
 
-/* Header octets relaxed canonicalization looks at: WSP 1, CR 2, LF 3. */
-static const unsigned char hcls[256] = { [' '] = 1, ['\t'] = 1, ['\r'] = 2, ['\n'] = 3 };
+/*
+ * First octet at or after i of a relaxed header value that is not copied
+ * as is: a control octet (HTAB, CR, LF, ...) or an SP followed by an octet
+ * <= SP (or at the end).  A single SP between words is copied as is.
+ */
+static size_t
+hdr_scan(const unsigned char *f, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i v20 = _mm_set1_epi8(0x20);
+
+	while (i + 17 <= n) {
+		__m128i cur = _mm_loadu_si128((const __m128i *)(f + i));
+		__m128i nxt = _mm_loadu_si128((const __m128i *)(f + i + 1));
+		__m128i le = _mm_cmpeq_epi8(_mm_min_epu8(cur, v20), cur);	/* <= SP */
+		__m128i sp = _mm_cmpeq_epi8(cur, v20);
+		__m128i nle = _mm_cmpeq_epi8(_mm_min_epu8(nxt, v20), nxt);
+		__m128i stop = _mm_or_si128(_mm_andnot_si128(sp, le), _mm_and_si128(sp, nle));
+		unsigned m = (unsigned)_mm_movemask_epi8(stop);
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++) {
+		if (f[i] > ' ')
+			continue;
+		if (f[i] != ' ' || i + 1 == n || f[i + 1] <= ' ')
+			return i;
+	}
+	return n;
+}
 
 au_status
 au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf *o)
 {
 	const char *colon = memchr(f, ':', n), *nl;
-	size_t i, k;
+	const unsigned char *u = (const unsigned char *)f;
+	size_t i, j, k;
 	au_status st;
 	char *w;
-	int pending = 0, started = 0;
+	int pending = 0;
 
 	if (colon == NULL)
 		return AU_ESYNTAX;
@@ -493,41 +525,68 @@ au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf
 			*w++ = '\n';
 		}
 	} else {
+		/* Name: lower case, white space before the colon dropped. */
 		k = (size_t)(colon - f);
 		while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t'))
 			k--;
 		for (i = 0; i < k; i++) {
-			unsigned char ch = (unsigned char)f[i];
+			unsigned char ch = u[i];
 
 			*w++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : (char)ch;
 		}
 		*w++ = ':';
+		/*
+		 * Value: unfold (CRLF and bare LF vanish), runs of WSP become one
+		 * SP, none at the start or the end.  A lone CR is an ordinary octet.
+		 */
 		i = (size_t)(colon - f) + 1;
+		for (;;) {		/* leading white space and folding */
+			if (i < n && (u[i] == ' ' || u[i] == '\t' || u[i] == '\n'))
+				i++;
+			else if (i + 1 < n && u[i] == '\r' && u[i + 1] == '\n')
+				i += 2;
+			else
+				break;
+		}
 		while (i < n) {
-			unsigned char ch = (unsigned char)f[i];
-
-			if (hcls[ch] == 0) {
-				/* A run of ordinary octets, copied as is. */
+			j = hdr_scan(u, i, n);
+			if (j > i) {
 				if (pending)
 					*w++ = ' ';
 				pending = 0;
-				started = 1;
-				do
-					*w++ = f[i++];
-				while (i < n && hcls[(unsigned char)f[i]] == 0);
+				memcpy(w, f + i, j - i);
+				w += j - i;
+				i = j;
+				if (i == n)
+					break;
+			}
+			/* u[i] is white space, a line end or another control octet. */
+			if (u[i] == ' ' || u[i] == '\t' || u[i] == '\n' ||
+			    (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')) {
+				int wsp = pending;
+
+				while (i < n) {
+					if (u[i] == ' ' || u[i] == '\t') {
+						wsp = 1;
+						i++;
+					} else if (u[i] == '\n')
+						i++;
+					else if (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
+						i += 2;
+					else
+						break;
+				}
+				/*
+				 * Line breaks just vanish; WSP (some content came before)
+				 * becomes one SP if more content comes.
+				 */
+				pending = wsp && i < n;
 				continue;
 			}
-			if (hcls[ch] == 1)
-				pending = started;	/* WSP: one SP if more follows */
-			else if (ch == '\r' && !(i + 1 < n && f[i + 1] == '\n')) {
-				if (pending)
-					*w++ = ' ';	/* a lone CR is an ordinary octet */
-				pending = 0;
-				started = 1;
-				*w++ = '\r';
-			}
-			/* CRLF and bare LF (unfolding) vanish. */
-			i++;
+			if (pending)
+				*w++ = ' ';
+			pending = 0;
+			*w++ = f[i++];		/* a lone CR or another control octet */
 		}
 	}
 	if (crlf) {

@@ -14,7 +14,6 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +24,10 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include "au_status_int.h"
 #include "dkim_int.h"
 
 #define KEYFILE_MAX	65536
-
-static void
-say(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ------------------------------------------------------------ public keys */
 
@@ -206,21 +190,21 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 	size_t derlen = 0;
 
 	if (len > DKIM_MAX_KEYREC) {
-		say(reason, rlen, "key record longer than %d octets", DKIM_MAX_KEYREC);
+		au_status__msg(reason, rlen, "key record longer than %d octets", DKIM_MAX_KEYREC);
 		return NULL;
 	}
 	if (au_tags_parse(&tl, txt, len, err, sizeof err) != AU_OK) {
-		say(reason, rlen, "key record syntax error: %s", err);
+		au_status__msg(reason, rlen, "key record syntax error: %s", err);
 		return NULL;
 	}
 	if ((k = calloc(1, sizeof *k)) == NULL) {
-		say(reason, rlen, "out of memory");
+		au_status__msg(reason, rlen, "out of memory");
 		return NULL;
 	}
 	k->refs = 1;
 	if (pthread_mutex_init(&k->lock, NULL) != 0) {
 		free(k);
-		say(reason, rlen, "out of resources");
+		au_status__msg(reason, rlen, "out of resources");
 		return NULL;
 	}
 	k->empty_specs = tl.empty_specs;
@@ -233,11 +217,11 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 	if (tv) {
 		k->v_present = 1;
 		if (tv != &tl.tag[0]) {
-			say(reason, rlen, "key record v= is not the first tag");
+			au_status__msg(reason, rlen, "key record v= is not the first tag");
 			goto bad;
 		}
 		if (tv->valuelen != 5 || memcmp(tv->value, "DKIM1", 5) != 0) {
-			say(reason, rlen, "key record v=%.*s is not DKIM1",
+			au_status__msg(reason, rlen, "key record v=%.*s is not DKIM1",
 			    (int)(tv->valuelen > 20 ? 20 : tv->valuelen), tv->value);
 			goto bad;
 		}
@@ -247,7 +231,7 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 	else if (tk->valuelen == 7 && memcmp(tk->value, "ed25519", 7) == 0)
 		k->ktype = DKIM_KEY_ED25519;
 	else {
-		say(reason, rlen, "key record has an unknown key type k=%.*s",
+		au_status__msg(reason, rlen, "key record has an unknown key type k=%.*s",
 		    (int)(tk->valuelen > 20 ? 20 : tk->valuelen), tk->value);
 		goto bad;
 	}
@@ -259,7 +243,7 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 		k->strict = list_has(tt, "s");
 	}
 	if (tp == NULL) {
-		say(reason, rlen, "key record has no p= tag");
+		au_status__msg(reason, rlen, "key record has no p= tag");
 		goto bad;
 	}
 	if (tp->valuelen == 0) {
@@ -267,17 +251,17 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 		return k;
 	}
 	if ((der = malloc(tp->valuelen)) == NULL) {
-		say(reason, rlen, "out of memory");
+		au_status__msg(reason, rlen, "out of memory");
 		goto bad;
 	}
 	if (au_dkim__b64_decode(tp->value, tp->valuelen, der, tp->valuelen, &derlen) < 0 ||
 	    derlen == 0) {
-		say(reason, rlen, "key record p= is not valid base64");
+		au_status__msg(reason, rlen, "key record p= is not valid base64");
 		goto bad;
 	}
 	if (k->ktype == DKIM_KEY_ED25519) {
 		if (derlen != 32) {
-			say(reason, rlen, "key record p= for k=ed25519 holds %zu octets, not 32",
+			au_status__msg(reason, rlen, "key record p= for k=ed25519 holds %zu octets, not 32",
 			    derlen);
 			goto bad;
 		}
@@ -286,7 +270,7 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 	} else {
 		k->pkey = rsa_from_der(der, derlen);
 		if (k->pkey && EVP_PKEY_get_base_id(k->pkey) != EVP_PKEY_RSA) {
-			say(reason, rlen, "key record p= is not an RSA key but k=rsa");
+			au_status__msg(reason, rlen, "key record p= is not an RSA key but k=rsa");
 			goto bad;
 		}
 		if (k->pkey)
@@ -294,7 +278,7 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 	}
 	if (k->pkey == NULL) {
 		ERR_clear_error();
-		say(reason, rlen, "key record p= is not a valid %s public key",
+		au_status__msg(reason, rlen, "key record p= is not a valid %s public key",
 		    k->ktype == DKIM_KEY_RSA ? "RSA" : "Ed25519");
 		goto bad;
 	}
@@ -324,19 +308,19 @@ adopt(au_dkim_private_key **out, EVP_PKEY *pk, char *err, size_t errlen)
 
 	if (id == EVP_PKEY_RSA) {
 		if (bits < DKIM_RSA_MIN_BITS) {
-			say(err, errlen, "RSA key of %u bits is shorter than %d (RFC 8301); "
+			au_status__msg(err, errlen, "RSA key of %u bits is shorter than %d (RFC 8301); "
 			    "make a new one with 'authtool dkim keygen'", bits, DKIM_RSA_MIN_BITS);
 			EVP_PKEY_free(pk);
 			return AU_ESYNTAX;
 		}
 		if (bits > DKIM_RSA_MAX_SIGN_BITS) {
-			say(err, errlen, "RSA key of %u bits is longer than %d: verifiers "
+			au_status__msg(err, errlen, "RSA key of %u bits is longer than %d: verifiers "
 			    "need not accept it (RFC 8301 3.2)", bits, DKIM_RSA_MAX_SIGN_BITS);
 			EVP_PKEY_free(pk);
 			return AU_ESYNTAX;
 		}
 	} else if (id != EVP_PKEY_ED25519) {
-		say(err, errlen, "key is neither RSA nor Ed25519 (DKIM signs with these only)");
+		au_status__msg(err, errlen, "key is neither RSA nor Ed25519 (DKIM signs with these only)");
 		EVP_PKEY_free(pk);
 		return AU_ESYNTAX;
 	}
@@ -364,16 +348,16 @@ au_dkim_key_load_mem(au_dkim_private_key **out, const void *data, size_t len,
 
 	*out = NULL;
 	if (data == NULL || len == 0) {
-		say(err, errlen, "no key data");
+		au_status__msg(err, errlen, "no key data");
 		return AU_EINVAL;
 	}
 	if (len > KEYFILE_MAX) {
-		say(err, errlen, "key data larger than %d bytes", KEYFILE_MAX);
+		au_status__msg(err, errlen, "key data larger than %d bytes", KEYFILE_MAX);
 		return AU_ETOOBIG;
 	}
 	if (len >= 11 && memmem(s, len, "-----BEGIN ", 11) != NULL) {
 		if (memmem(s, len, "ENCRYPTED", 9) != NULL) {
-			say(err, errlen, "the key is encrypted; decrypt it first "
+			au_status__msg(err, errlen, "the key is encrypted; decrypt it first "
 			    "(openssl pkey -in KEY -out PLAIN)");
 			return AU_ESYNTAX;
 		}
@@ -383,7 +367,7 @@ au_dkim_key_load_mem(au_dkim_private_key **out, const void *data, size_t len,
 		BIO_free(bio);
 		ERR_clear_error();
 		if (pk == NULL) {
-			say(err, errlen, "not a PEM private key (want PKCS#1 'RSA PRIVATE KEY' "
+			au_status__msg(err, errlen, "not a PEM private key (want PKCS#1 'RSA PRIVATE KEY' "
 			    "or PKCS#8 'PRIVATE KEY')");
 			return AU_ESYNTAX;
 		}
@@ -417,7 +401,7 @@ au_dkim_key_load_mem(au_dkim_private_key **out, const void *data, size_t len,
 			    memcmp(pub, raw + 32, 32) != 0) {
 				EVP_PKEY_free(pk);
 				OPENSSL_cleanse(raw, sizeof raw);
-				say(err, errlen, "64-octet Ed25519 key: its second half is not "
+				au_status__msg(err, errlen, "64-octet Ed25519 key: its second half is not "
 				    "the public key of its first half");
 				return AU_ESYNTAX;
 			}
@@ -428,7 +412,7 @@ au_dkim_key_load_mem(au_dkim_private_key **out, const void *data, size_t len,
 			return adopt(out, pk, err, errlen);
 	}
 	OPENSSL_cleanse(raw, sizeof raw);
-	say(err, errlen, "not a private key: want PEM (PKCS#1 or PKCS#8), DER, or a "
+	au_status__msg(err, errlen, "not a private key: want PEM (PKCS#1 or PKCS#8), DER, or a "
 	    "base64 Ed25519 seed");
 	return AU_ESYNTAX;
 }
@@ -437,7 +421,7 @@ au_status
 au_dkim_key_load(au_dkim_private_key **out, const char *path, int require_safe,
     char *err, size_t errlen)
 {
-	int fd;
+	int fd, rerr = 0;
 	struct stat sb;
 	char *buf;
 	ssize_t n;
@@ -447,11 +431,13 @@ au_dkim_key_load(au_dkim_private_key **out, const char *path, int require_safe,
 
 	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		say(err, errlen, "cannot open key file %s: %s", path, strerror(errno));
-		return errno == ENOENT ? AU_ENOTFOUND : AU_EIO;
+		int e = errno;
+
+		au_status__msg(err, errlen, "cannot open key file %s: %s", path, strerror(e));
+		return e == ENOENT ? AU_ENOTFOUND : AU_EIO;
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		say(err, errlen, "key file %s is not a regular file", path);
+		au_status__msg(err, errlen, "key file %s is not a regular file", path);
 		close(fd);
 		return AU_EIO;
 	}
@@ -462,13 +448,13 @@ au_dkim_key_load(au_dkim_private_key **out, const char *path, int require_safe,
 		    (sb.st_mode & (S_IWGRP | S_IWOTH | S_IXGRP | S_IXOTH))) ? " and " : "",
 		    (sb.st_mode & (S_IWGRP | S_IWOTH)) ? "writable" :
 		    (sb.st_mode & (S_IXGRP | S_IXOTH)) ? "executable" : "");
-		say(err, errlen, "key file %s is %s by group/others (mode %04o); chmod 600 %s",
+		au_status__msg(err, errlen, "key file %s is %s by group/others (mode %04o); chmod 600 %s",
 		    path, sub, (unsigned)(sb.st_mode & 07777), path);
 		close(fd);
 		return AU_EPERM;
 	}
 	if (sb.st_size > KEYFILE_MAX) {
-		say(err, errlen, "key file %s is larger than %d bytes", path, KEYFILE_MAX);
+		au_status__msg(err, errlen, "key file %s is larger than %d bytes", path, KEYFILE_MAX);
 		close(fd);
 		return AU_ETOOBIG;
 	}
@@ -476,15 +462,22 @@ au_dkim_key_load(au_dkim_private_key **out, const char *path, int require_safe,
 		close(fd);
 		return AU_ENOMEM;
 	}
-	while ((n = read(fd, buf + len, KEYFILE_MAX + 1 - len)) > 0) {
+	while ((n = read(fd, buf + len, KEYFILE_MAX + 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rerr = errno;
+			break;
+		}
 		len += (size_t)n;
 		if (len > KEYFILE_MAX)
 			break;
 	}
 	close(fd);
 	if (n < 0 || len > KEYFILE_MAX) {
-		say(err, errlen, "reading key file %s: %s", path,
-		    n < 0 ? strerror(errno) : "file too large");
+		au_status__msg(err, errlen, "reading key file %s: %s", path,
+		    n < 0 ? strerror(rerr) : "file too large");
+		OPENSSL_cleanse(buf, len);
 		free(buf);
 		return n < 0 ? AU_EIO : AU_ETOOBIG;
 	}
@@ -492,7 +485,7 @@ au_dkim_key_load(au_dkim_private_key **out, const char *path, int require_safe,
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	if (st != AU_OK)
-		say(err, errlen, "key file %s: %s", path, sub);
+		au_status__msg(err, errlen, "key file %s: %s", path, sub);
 	return st;
 }
 
@@ -529,7 +522,7 @@ au_dkim_key_generate(au_dkim_private_key **out, au_dkim_alg alg, unsigned bits,
 		if (bits == 0)
 			bits = 2048;
 		if (bits < DKIM_RSA_MIN_BITS || bits > DKIM_RSA_MAX_SIGN_BITS) {
-			say(err, errlen, "RSA keys must have %d to %d bits, not %u",
+			au_status__msg(err, errlen, "RSA keys must have %d to %d bits, not %u",
 			    DKIM_RSA_MIN_BITS, DKIM_RSA_MAX_SIGN_BITS, bits);
 			return AU_EINVAL;
 		}
@@ -537,12 +530,12 @@ au_dkim_key_generate(au_dkim_private_key **out, au_dkim_alg alg, unsigned bits,
 	} else if (alg == AU_DKIM_ED25519_SHA256) {
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	} else {
-		say(err, errlen, "keys are generated for rsa-sha256 or ed25519-sha256 only");
+		au_status__msg(err, errlen, "keys are generated for rsa-sha256 or ed25519-sha256 only");
 		return AU_EINVAL;
 	}
 	if (pk == NULL) {
 		ERR_clear_error();
-		say(err, errlen, "key generation failed in OpenSSL");
+		au_status__msg(err, errlen, "key generation failed in OpenSSL");
 		return AU_ECRYPTO;
 	}
 	return adopt(out, pk, err, errlen);

@@ -174,8 +174,8 @@ au_dkim_verifier_header(au_dkim_verifier *v, const char *field, size_t len)
 	if ((nl = au_dkim__field_name(field, len)) <= 0)
 		return AU_ESYNTAX;
 	is_sig = au_dkim__ieq(field, (size_t)nl, "DKIM-Signature", 14);
-	if (is_sig)
-		v->nsigseen++;
+	if (is_sig && ++v->nsigseen > v->opts.max_signatures)
+		return AU_OK;	/* not checked: not kept either (only h= could name it) */
 	if (v->overflow)
 		return AU_OK;
 	if (v->nfields >= DKIM_MAX_HEADERS) {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "au_status_int.h"
 #include "dmarc_int.h"
 
 #define MAX_WARNINGS 32
@@ -632,22 +633,6 @@ one_tag(au_dmarc_record *r, span spec)
 	handlers[k].fn(r, name, v);
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* "v" *WSP "=" *WSP "DMARC1" as the first tag; returns bytes used or 0. */
 static size_t
 version_tag(const char *s, size_t len)
@@ -709,17 +694,17 @@ au_dmarc__record_parse(const char *txt, size_t len, au_dmarc_mode mode,
 	au_dmarc_record *r;
 	size_t i, start;
 
-	set_err(err, errlen, "%s", "");
+	au_status__msg(err, errlen, "%s", "");
 	if (out == NULL || unusable == NULL || (txt == NULL && len > 0))
 		return AU_EINVAL;
 	*out = NULL;
 	*unusable = 0;
 	if ((start = version_tag(txt, len)) == 0) {
-		set_err(err, errlen, "not a DMARC record: it does not start with v=DMARC1");
+		au_status__msg(err, errlen, "not a DMARC record: it does not start with v=DMARC1");
 		return AU_ENOTFOUND;
 	}
 	if (len > AU_DMARC_MAX_RECORD) {
-		set_err(err, errlen, "DMARC record of %zu bytes is longer than %d",
+		au_status__msg(err, errlen, "DMARC record of %zu bytes is longer than %d",
 		    len, AU_DMARC_MAX_RECORD);
 		return AU_ESYNTAX;
 	}
@@ -751,7 +736,7 @@ au_dmarc__record_parse(const char *txt, size_t len, au_dmarc_mode mode,
 		}
 		start = i + 1;
 		if (r->ntag > AU_DMARC_MAX_TAGS) {
-			set_err(err, errlen, "DMARC record has more than %d tags",
+			au_status__msg(err, errlen, "DMARC record has more than %d tags",
 			    AU_DMARC_MAX_TAGS);
 			au_dmarc_record_free(r);
 			return AU_ESYNTAX;
@@ -761,7 +746,7 @@ au_dmarc__record_parse(const char *txt, size_t len, au_dmarc_mode mode,
 		warn(r, AU_DMARC_SEV_ERROR, "no p= tag");
 	if (!r->info.has_p || r->sp_bad || r->np_bad) {
 		if (!any_valid_rua(r)) {
-			set_err(err, errlen, "%s and no valid rua= URI: the record "
+			au_status__msg(err, errlen, "%s and no valid rua= URI: the record "
 			    "cannot be applied (RFC %s)",
 			    !r->info.has_p ? (r->p_bad ? "p= is invalid" :
 			    "p= is missing") : r->sp_bad ? "sp= is invalid" :

@@ -327,6 +327,7 @@ au_dns__ldns_backend(au_dns_backend *be, const au_dns_opts *opts,
     char *err, size_t errlen)
 {
 	static const au_dns_opts defaults;
+	char dummy[1];		/* err when the caller gives none */
 	dnsnet_conf *c;
 	double timeout;
 	size_t i;
@@ -337,8 +338,6 @@ au_dns__ldns_backend(au_dns_backend *be, const au_dns_opts *opts,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	else {
-		static char dummy[1];
-
 		err = dummy;
 		errlen = sizeof(dummy);
 	}

@@ -4,7 +4,8 @@
  *
  *   spf=RESULT (reason) smtp.mailfrom=SENDER        MAIL FROM identity
  *   spf=RESULT (reason) smtp.helo=HELO              HELO identity
- *   dkim=RESULT (reason) header.d=D header.s=S header.b=FIRST8   each signature
+ *   dkim=RESULT (reason) header.d=D header.s=S header.a=ALG header.b=FIRST8
+ *                                                    each signature (up to 61)
  *   dkim=none                                        no signature
  *   dmarc=RESULT (reason) header.from=DOMAIN policy.dmarc=DISPOSITION
  *
@@ -27,9 +28,9 @@ alg_name(au_dkim_alg a)
 	return NULL;
 }
 
-/* The sender without angle brackets ("" for the null path). */
-static void
-bare_sender(const char *mfrom, char *out, size_t size)
+/* The sender without angle brackets ("" for the null path), malloc'd. */
+static char *
+bare_sender(const char *mfrom)
 {
 	size_t n;
 
@@ -38,16 +39,13 @@ bare_sender(const char *mfrom, char *out, size_t size)
 	n = strlen(mfrom);
 	while (n > 0 && (mfrom[n - 1] == '>' || mfrom[n - 1] == ' '))
 		n--;
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, mfrom, n);
-	out[n] = '\0';
+	return strndup(mfrom, n);
 }
 
 static au_status
 add_spf(au_ar_writer *w, const au_msg *m)
 {
-	char sender[1024];
+	char *sender;
 	au_status st;
 	int null_path;
 
@@ -60,8 +58,10 @@ add_spf(au_ar_writer *w, const au_msg *m)
 	if (null_path)
 		st = au_ar_add_prop(w, "smtp", "helo", m->helo);
 	else {
-		bare_sender(m->mfrom ? m->mfrom : "", sender, sizeof sender);
+		if ((sender = bare_sender(m->mfrom ? m->mfrom : "")) == NULL)
+			return AU_ENOMEM;
 		st = au_ar_add_prop(w, "smtp", "mailfrom", sender);
+		free(sender);
 	}
 	if (st != AU_OK || null_path || !m->helo_checked)
 		return st;
@@ -70,6 +70,13 @@ add_spf(au_ar_writer *w, const au_msg *m)
 		return st;
 	return au_ar_add_prop(w, "smtp", "helo", m->helo);
 }
+
+/*
+ * The writer holds AU_AR_MAX_RESULTS entries: two spf and one dmarc are
+ * left room, so a message with more signatures than that (possible with
+ * max_signatures up to 64) still gets a field, naming the first ones.
+ */
+#define MAX_DKIM_ENTRIES	(AU_AR_MAX_RESULTS - 3)
 
 static au_status
 add_dkim(au_ar_writer *w, const au_msg *m)
@@ -82,7 +89,7 @@ add_dkim(au_ar_writer *w, const au_msg *m)
 	if (m->ndkim == 0)
 		return au_ar_add(w, "dkim", "none", m->dkim_broken ?
 		    "the message could not be checked" : "no signatures");
-	for (i = 0; i < m->ndkim; i++) {
+	for (i = 0; i < m->ndkim && i < MAX_DKIM_ENTRIES; i++) {
 		const au_dkim_sig_result *r = m->dkim_ptrs[i];
 		char b[9] = "";
 

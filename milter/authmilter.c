@@ -221,7 +221,7 @@ reload(void)
 	am_problems pr = { 0, 0, 1, 0 };
 	am_conf *old = am_conf_current(), *c;
 
-	c = am_conf_load(conf_path, sock_override, old, &pr);
+	c = am_conf_load(conf_path, sock_override, old, 0, &pr);
 	if (c == NULL) {
 		am_log(LOG_ERR, "reload: %u error(s) in %s: still running with "
 		    "the previous configuration", pr.nerr, conf_path);
@@ -362,7 +362,7 @@ main(int argc, char **argv)
 	}
 	am_log_setup(1, 0, LOG_MAIL);
 
-	conf = am_conf_load(conf_path, sock_override, NULL, &pr);
+	conf = am_conf_load(conf_path, sock_override, NULL, check_only, &pr);
 	if (check_only) {
 		if (conf != NULL)
 			am_conf_check(conf, &pr);

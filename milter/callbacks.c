@@ -41,11 +41,15 @@ typedef struct am_conn {
 	char		 ip[AU_IP_TEXTLEN];
 	char		*hostname, *helo;
 	int		 internal;
-	int		 leadspc, nr_hdr, nr_body, can_quarantine;
+	int		 leadspc, can_quarantine;
+	unsigned long	 nr;		/* SMFIP_NR_* the MTA agreed to */
+	int		 peer;		/* PeerList: pass every message unchecked */
 	au_msg		*msg;		/* verification session, tied to conf */
 
 	/* per message */
 	int		 state;
+	int		 skip;		/* nothing to do: accept at the gate */
+	int		 gated;		/* the DATA (or EOH) gate has been passed */
 	int		 failed;	/* internal error: tempfail at the next reply */
 	int		 too_big;	/* header beyond our bounds: permanent */
 	char		 fail_why[160];
@@ -210,6 +214,8 @@ msg_clear(am_conn *c)
 	if (c->msg != NULL && c->state == MSG_VERIFY)
 		au_msg_reset(c->msg);
 	c->state = MSG_IDLE;
+	c->skip = 0;
+	c->gated = 0;
 	c->failed = 0;
 	c->too_big = 0;
 	c->fail_why[0] = '\0';
@@ -246,6 +252,19 @@ conn_free(am_conn *c)
 	free(c);
 }
 
+/*
+ * What was negotiated on this thread's MTA connection.  libmilter keeps
+ * the negotiated flags when the MTA starts a new session on the same
+ * socket (SMFIC_QUIT_NC: close, then connect again without negotiation),
+ * but our per-connection state is freed at close; the session after it
+ * runs on the same thread and takes the flags from here.
+ */
+static __thread struct {
+	int		 valid;
+	unsigned long	 nr;
+	int		 leadspc, can_quarantine;
+} negotiated;
+
 static am_conn *
 conn_get(SMFICTX *ctx)
 {
@@ -255,6 +274,11 @@ conn_get(SMFICTX *ctx)
 		return c;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	if (negotiated.valid) {
+		c->nr = negotiated.nr;
+		c->leadspc = negotiated.leadspc;
+		c->can_quarantine = negotiated.can_quarantine;
+	}
 	au_buf_init(&c->fld, MAX_FIELD);
 	au_buf_init(&c->hdrs, 0);
 	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
@@ -287,6 +311,21 @@ conf_refresh(am_conn *c)
 
 /* ----------------------------------------------------------- callbacks */
 
+/*
+ * The events before the message (CONNECT, HELO, MAIL, RCPT) are taken
+ * without a reply when the MTA agrees (SMFIP_NR_*): Postfix then sends
+ * them together with DATA in one write and waits once.  What they decide
+ * (PeerList client, nothing to do, an internal error) is acted on at the
+ * first event that is answered, DATA, by gate(); EOH runs the gate when
+ * an MTA sends no DATA event.
+ *
+ * DATA itself is always answered, and so is RCPT when the MTA cannot
+ * skip its reply: over TCP, Postfix's smtpd flushes what it buffered
+ * before cleanup takes over the milter connection for the header; if
+ * that flush needed no reply, cleanup's first write waits in Nagle's
+ * queue for our delayed ACK (~40 ms per message).  A reply to DATA
+ * carries the ACK at once.
+ */
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -306,26 +345,50 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
 	    SMFIF_SETSYMLIST);
 	c->can_quarantine = (f0 & SMFIF_QUARANTINE) != 0;
-	/*
-	 * RCPT and DATA are taken and answered at once although nothing is
-	 * done with them: Postfix still sends the macros of a skipped event,
-	 * which need no reply, so over TCP the header fields that follow
-	 * wait in Postfix's Nagle queue for our delayed ACK (~40 ms per
-	 * message).  A reply to each event carries that ACK at once.
-	 */
 	want = SMFIP_NOUNKNOWN | SMFIP_HDR_LEADSPC | SMFIP_SKIP;
+	/* (libmilter offers the NR_* flags even when the MTA lacks them,
+	 * and then answers "continue" for us: early() stays correct) */
 	if (conf->no_reply)
-		want |= SMFIP_NR_HDR | SMFIP_NR_BODY;
+		want |= SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+		    SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
 	*pf1 = f1 & want;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
-	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
-	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
+	c->nr = *pf1 & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+	    SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY);
 	*pf2 = *pf3 = 0;
+	negotiated.valid = 1;
+	negotiated.nr = c->nr;
+	negotiated.leadspc = c->leadspc;
+	negotiated.can_quarantine = c->can_quarantine;
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "{auth_authen} {auth_type}");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
 	am_conf_unref(conf);
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * The reply of an early event: given at once when the MTA waits for it,
+ * else remembered (failed, skip, peer) for gate().
+ */
+static sfsistat
+early(SMFICTX *ctx, am_conn *c, unsigned long nr_flag, sfsistat r)
+{
+	if (!(c->nr & nr_flag))
+		return r == SMFIS_TEMPFAIL && c->failed ? internal_error(ctx, c) : r;
+	return SMFIS_NOREPLY;
+}
+
+/* The first answered event of a message: act on what the early ones found. */
+static sfsistat
+gate(SMFICTX *ctx, am_conn *c)
+{
+	c->gated = 1;
+	if (c->peer || c->skip)
+		return SMFIS_ACCEPT;
+	if (c->failed)
+		return internal_error(ctx, c);
 	return SMFIS_CONTINUE;
 }
 
@@ -340,6 +403,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	free(c->hostname);
 	c->hostname = strdup(hostname ? hostname : "");
 	c->have_addr = 0;
+	c->peer = 0;
 	snprintf(c->ip, sizeof(c->ip), "local");
 	if (sa != NULL && sa->sa_family == AF_INET &&
 	    inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, buf,
@@ -357,20 +421,23 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 			au_ip_format(&c->addr, c->ip, sizeof(c->ip));
 		}
 	}
-	if (c->hostname == NULL)
-		return SMFIS_TEMPFAIL;
 	c->gen = 0;
 	am_conf_unref(c->conf);
 	c->conf = NULL;
 	conf_refresh(c);
+	if (c->hostname == NULL) {
+		fail(c, "connect", AU_ENOMEM);
+		return early(ctx, c, SMFIP_NR_CONN, SMFIS_TEMPFAIL);
+	}
 	if (c->have_addr && am_hostlist_match(c->conf->peers, &c->addr,
 	    c->hostname)) {
 		if (c->conf->log_why)
 			am_log(LOG_INFO, "%s [%s] is in PeerList: not checked",
 			    c->hostname, c->ip);
-		return SMFIS_ACCEPT;
+		c->peer = 1;
+		return early(ctx, c, SMFIP_NR_CONN, SMFIS_ACCEPT);
 	}
-	return SMFIS_CONTINUE;
+	return early(ctx, c, SMFIP_NR_CONN, SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -381,10 +448,14 @@ cb_helo(SMFICTX *ctx, char *helo)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	free(c->helo);
-	c->helo = strndup(helo ? helo : "", 255);
-	return c->helo ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	if ((c->helo = strndup(helo ? helo : "", 255)) == NULL) {
+		fail(c, "helo", AU_ENOMEM);
+		return early(ctx, c, SMFIP_NR_HELO, SMFIS_TEMPFAIL);
+	}
+	return early(ctx, c, SMFIP_NR_HELO, SMFIS_CONTINUE);
 }
 
+/* MAIL: decide sign / verify / nothing; start verification (SPF). */
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -398,6 +469,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	msg_clear(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	if (c->peer)
+		return early(ctx, c, SMFIP_NR_MAIL, SMFIS_ACCEPT);
 	conf_refresh(c);
 	a = smfi_getsymval(ctx, "{auth_authen}");
 	c->auth = a != NULL && *a != '\0';
@@ -407,52 +480,59 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		from++;
 		len -= 2;
 	}
-	if ((c->mfrom = strndup(from, len > 1024 ? 1024 : len)) == NULL)
-		return SMFIS_TEMPFAIL;
+	if ((c->mfrom = strndup(from, len > 1024 ? 1024 : len)) == NULL) {
+		fail(c, "mail", AU_ENOMEM);
+		return early(ctx, c, SMFIP_NR_MAIL, SMFIS_TEMPFAIL);
+	}
 	sign = (c->conf->mode & AM_MODE_SIGN) && (c->internal || c->auth);
 	verify = (c->conf->mode & AM_MODE_VERIFY) && !(c->internal || c->auth);
-	if (!sign && !verify)
-		return SMFIS_ACCEPT;
+	if (sign && c->conf->keys.n == 0) {
+		if (c->conf->log_why)
+			am_log(LOG_INFO, "[%s] internal, no signing keys: not signed",
+			    c->ip);
+		sign = 0;
+	}
+	if (!sign && !verify) {
+		c->skip = 1;
+		return early(ctx, c, SMFIP_NR_MAIL, SMFIS_ACCEPT);
+	}
 	if (sign) {
-		if (c->conf->keys.n == 0) {
-			if (c->conf->log_why)
-				am_log(LOG_INFO, "[%s] internal, no signing keys: "
-				    "not signed", c->ip);
-			return SMFIS_ACCEPT;
-		}
 		c->state = MSG_SIGN;
 		c->hdrs.max = c->conf->max_header_bytes;
-		return SMFIS_CONTINUE;
+		return early(ctx, c, SMFIP_NR_MAIL, SMFIS_CONTINUE);
 	}
 	c->state = MSG_VERIFY;
+	st = AU_OK;
 	if (c->msg == NULL &&
-	    (st = au_msg_new(&c->msg, c->conf->dns->dns, &c->conf->msgopts)) != AU_OK) {
+	    (st = au_msg_new(&c->msg, c->conf->dns->dns, &c->conf->msgopts)) != AU_OK)
 		fail(c, "au_msg_new", st);
-		return internal_error(ctx, c);
-	}
-	if ((st = au_msg_connect(c->msg, c->have_addr ? c->ip : "127.0.0.1",
-	    c->helo ? c->helo : "")) != AU_OK) {
+	else if ((st = au_msg_connect(c->msg, c->have_addr ? c->ip : "127.0.0.1",
+	    c->helo ? c->helo : "")) != AU_OK)
 		fail(c, "au_msg_connect", st);
-		return internal_error(ctx, c);
-	}
-	if ((st = au_msg_mailfrom(c->msg, c->mfrom)) != AU_OK) {
+	else if ((st = au_msg_mailfrom(c->msg, c->mfrom)) != AU_OK)
 		fail(c, "au_msg_mailfrom", st);
-		return internal_error(ctx, c);
-	}
-	return SMFIS_CONTINUE;
+	return early(ctx, c, SMFIP_NR_MAIL, st == AU_OK ? SMFIS_CONTINUE :
+	    SMFIS_TEMPFAIL);
 }
 
-/* RCPT and DATA: nothing to do but answer (see cb_negotiate). */
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
-	return SMFIS_CONTINUE;
+	am_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	return early(ctx, c, SMFIP_NR_RCPT, SMFIS_CONTINUE);
 }
 
 static sfsistat
 cb_data(SMFICTX *ctx)
 {
-	return SMFIS_CONTINUE;
+	am_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	return gate(ctx, c);
 }
 
 /* Keep a header field of a message to be signed until the end of the header. */
@@ -487,7 +567,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	ok = c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	ok = (c->nr & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 	if (c->failed || c->state == MSG_IDLE)
 		return ok;
 	if ((st = build_field(&c->fld, name, value, c->leadspc)) != AU_OK) {
@@ -655,9 +735,12 @@ cb_eoh(SMFICTX *ctx)
 {
 	am_conn *c = smfi_getpriv(ctx);
 	au_status st;
+	sfsistat r;
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
+	if (!c->gated && (r = gate(ctx, c)) != SMFIS_CONTINUE)
+		return r;
 	if (c->failed)
 		return internal_error(ctx, c);
 	if (c->state == MSG_VERIFY) {
@@ -705,7 +788,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	ok = c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	ok = (c->nr & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 	if (c->failed)
 		return ok;
 	if (c->state == MSG_VERIFY) {
@@ -749,6 +832,8 @@ eom_sign(SMFICTX *ctx, am_conn *c)
 		}
 		free(value);
 	}
+	if (!am_log_active())
+		return SMFIS_CONTINUE;
 	n = (size_t)snprintf(line, sizeof(line), "%s: [%s] signed", queue_id(ctx),
 	    c->ip);
 	for (i = 0; i < c->nsigners && n < sizeof(line); i++)
@@ -759,6 +844,25 @@ eom_sign(SMFICTX *ctx, am_conn *c)
 		    c->from_addr, elapsed_ms(c));
 	am_log(LOG_INFO, "%s", line);
 	return SMFIS_CONTINUE;
+}
+
+/* Would mail From addr be signed here (SigningTable or Domain)? */
+static int
+signed_here(const am_conf *conf, const char *addr)
+{
+	const am_signent *e;
+	const char *at = strrchr(addr, '@');
+	size_t i;
+
+	if (at == NULL || !(conf->mode & AM_MODE_SIGN))
+		return 0;
+	if (conf->keytable != NULL)
+		return am_signtab_lookup(&conf->signtab, addr, 0, &e, 1) > 0;
+	for (i = 0; i < conf->domains.n; i++)
+		if (strcasecmp(conf->domains.v[i], at + 1) == 0 ||
+		    (conf->subdomains && in_domain(at + 1, conf->domains.v[i])))
+			return 1;
+	return 0;
 }
 
 /* Did DNS trouble stop (or make doubtful) a verdict that would be acted on? */
@@ -789,6 +893,8 @@ log_verdict(SMFICTX *ctx, am_conn *c, const au_msg_results *r,
 	char line[LOGLINE];
 	size_t n, i;
 
+	if (!am_log_active())
+		return;
 	n = (size_t)snprintf(line, sizeof(line),
 	    "%s: [%s] helo=%s mfrom=<%s> from=%s spf=%s", queue_id(ctx), c->ip,
 	    c->helo ? c->helo : "", c->mfrom ? c->mfrom : "",
@@ -834,6 +940,14 @@ eom_verify(SMFICTX *ctx, am_conn *c)
 	}
 	dom = r->dmarc && r->dmarc->from_domain ? r->dmarc->from_domain :
 	    r->from_domain ? r->from_domain : "the sender";
+	/* OpenDKIM's notice, silenced by ExternalIgnoreList */
+	if (c->from_addr[0] != '\0' && signed_here(conf, c->from_addr) &&
+	    !am_hostlist_match(conf->extignore, c->have_addr ? &c->addr : NULL,
+	    c->hostname))
+		am_log(LOG_NOTICE, "%s: external host %s [%s] sent mail From %s, "
+		    "which is signed here: verified, not signed (InternalHosts, "
+		    "ExternalIgnoreList)", queue_id(ctx), c->hostname ?
+		    c->hostname : "", c->ip, c->from_addr);
 	enforce_reject = r->dmarc && r->dmarc->result == AU_DMARC_FAIL &&
 	    r->dmarc->disposition == AU_DMARC_POLICY_REJECT &&
 	    conf->reject_failures;

@@ -86,7 +86,7 @@ static const key_def keys[] = {
 	{ "InternalHosts", T_STR, O(internal_hosts), "127.0.0.1,::1", 0, 0, NULL,
 	  "clients whose mail is signed, not verified (list or file)" },
 	{ "ExternalIgnoreList", T_STR, O(external_ignore), NULL, 0, 0, NULL,
-	  "external hosts allowed to send as our domains without a log line" },
+	  "external hosts sending as our domains without a notice being logged" },
 	{ "PeerList", T_STR, O(peer_list), NULL, 0, 0, NULL,
 	  "clients whose mail passes untouched (list or file)" },
 	{ "Canonicalization", T_STR, O(canonicalization), "relaxed/relaxed", 0, 0,
@@ -555,6 +555,15 @@ dns_get(const am_conf *c, const am_conf *old, am_problems *pr)
 		    err[0] ? err : "cannot set up DNS");
 		d->dns = NULL;
 	}
+	/* parsed public keys live as long as the DNS answers they came from */
+	if (c->dns_cache > 0 &&
+	    au_dkim_keycache_new(&d->keycache, c->dns_cache) != AU_OK) {
+		au_dns_free(d->dns);
+		free(copy);
+		free(d->servers);
+		free(d);
+		return NULL;
+	}
 	free(copy);
 	d->timeout = c->dns_timeout;
 	d->cache = c->dns_cache;
@@ -567,6 +576,7 @@ dns_put(am_dnsref *d)
 {
 	if (d == NULL || atomic_fetch_sub(&d->refs, 1) != 1)
 		return;
+	au_dkim_keycache_free(d->keycache);
 	au_dns_free(d->dns);
 	free(d->servers);
 	free(d);
@@ -686,6 +696,7 @@ derive(am_conf *c, const am_conf *old, const unsigned long *setat,
 	c->msgopts.dmarc_mode = (au_dmarc_mode)c->dmarc_mode;
 	c->msgopts.dkim.max_signatures = c->max_signatures;
 	c->msgopts.dkim.clock_skew = c->clock_drift;
+	c->msgopts.dkim.keycache = c->dns->keycache;
 	c->msgopts.receiver = c->hostname;
 	c->msgopts.dmarc = c->dmarc;
 	return 0;
@@ -719,7 +730,7 @@ conf_free(am_conf *c)
 
 am_conf *
 am_conf_load(const char *path, const char *socket_override,
-    const am_conf *reuse_dns, am_problems *pr)
+    const am_conf *reuse_dns, int keep_broken, am_problems *pr)
 {
 	unsigned long setat[NKEYS];
 	unsigned nerr0 = pr->nerr;
@@ -747,7 +758,7 @@ am_conf_load(const char *path, const char *socket_override,
 	}
 	if (derive(c, reuse_dns, setat, pr) < 0)
 		goto nomem;
-	if (pr->nerr > nerr0) {
+	if (pr->nerr > nerr0 && !keep_broken) {
 		conf_free(c);
 		return NULL;
 	}

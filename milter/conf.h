@@ -28,6 +28,7 @@
 /* A DNS handle shared by successive configurations while its settings stay. */
 typedef struct am_dnsref {
 	au_dns		*dns;
+	au_dkim_keycache *keycache;	/* parsed DKIM keys (NULL: no cache) */
 	atomic_uint	 refs;
 	char		*servers;	/* Nameservers as written ("" = resolv.conf) */
 	unsigned	 timeout, cache;
@@ -83,11 +84,11 @@ typedef struct am_conf {
  * up DNS and DMARC.  Every problem is reported through pr (all of them,
  * not just the first).  reuse_dns: the running configuration whose DNS
  * handle (and cache) may be kept when the settings are unchanged.
- * Returns the configuration (refs = 1), or NULL if pr->nerr > 0 or on
- * ENOMEM.
+ * Returns the configuration (refs = 1), or NULL on ENOMEM or, unless
+ * keep_broken (for -n, which goes on checking), if pr->nerr grew.
  */
 am_conf	*am_conf_load(const char *path, const char *socket_override,
-	    const am_conf *reuse_dns, am_problems *pr);
+	    const am_conf *reuse_dns, int keep_broken, am_problems *pr);
 
 /* Extra checks for -n: DNS records of the selectors, key/record match. */
 void	 am_conf_check(const am_conf *c, am_problems *pr);

@@ -74,12 +74,20 @@ prio_name(int prio)
 	}
 }
 
+int
+am_log_active(void)
+{
+	return log_stderr || log_syslog;
+}
+
 void
 am_log(int prio, const char *fmt, ...)
 {
 	char line[2048];
 	va_list ap;
 
+	if (!log_stderr && !log_syslog)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

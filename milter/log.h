@@ -18,6 +18,9 @@ void	 am_log_setup(int to_stderr, int use_syslog, int facility);
 void	 am_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Does am_log() write anywhere?  (Skip building lines nobody reads.) */
+int	 am_log_active(void);
+
 /* Map a syslog facility name ("mail", "local0", ...) to its value; -1 if unknown. */
 int	 am_log_facility(const char *name);
 

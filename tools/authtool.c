@@ -12,9 +12,9 @@
 /* Command tables, in the order `authtool help` lists them. */
 static const tool_cmd *const tables[] = {
 	tool_cmds_spf,
-	tool_cmds_verify,
-	tool_cmds_dmarc,
 	tool_cmds_dkim,
+	tool_cmds_dmarc,
+	tool_cmds_verify,
 	/* (section: command tables) */
 	NULL
 };
@@ -82,6 +82,21 @@ find_cmd(int argc, char **argv, int *used)
 			}
 		}
 	return NULL;
+}
+
+/* `authtool help GROUP` and `authtool GROUP`: the group's commands. */
+static void
+list_group(const char *group)
+{
+	size_t t;
+	const tool_cmd *c;
+
+	printf("authtool %s commands:\n", group);
+	for (t = 0; tables[t]; t++)
+		for (c = tables[t]; c->name; c++)
+			if (c->group && strcmp(c->group, group) == 0)
+				printf("  %s %-8s %s\n", group, c->name, c->summary);
+	printf("\n'authtool %s COMMAND --help' explains one command.\n", group);
 }
 
 static int
@@ -158,8 +173,8 @@ take_globals(tool_ctx *ctx, int *argcp, char **argv)
 			char *end;
 			double t = strtod(val, &end);
 
-			if (*val == '\0' || *end != '\0' || !(t > 0 && t <= 300)) {
-				fprintf(stderr, "authtool: --timeout wants seconds between 0 and 300, not '%s'\n", val);
+			if (*val == '\0' || *end != '\0' || !(t >= 0.01 && t <= 300)) {
+				fprintf(stderr, "authtool: --timeout wants seconds from 0.01 to 300, not '%s'\n", val);
 				return -1;
 			}
 			ctx->timeout = t;
@@ -195,6 +210,10 @@ main(int argc, char **argv)
 	    strcmp(argv[0], "-h") == 0) {
 		if (argc >= 2 && (cmd = find_cmd(argc - 1, argv + 1, &used)) != NULL)
 			return tool_help(cmd);
+		if (argc == 2 && is_group(argv[1])) {
+			list_group(argv[1]);
+			return TOOL_EXIT_PASS;
+		}
 		if (argc >= 2) {
 			fprintf(stderr, "authtool: no command '%s' (see 'authtool help')\n", argv[1]);
 			return TOOL_EXIT_USAGE;
@@ -204,8 +223,8 @@ main(int argc, char **argv)
 	}
 	if ((cmd = find_cmd(argc, argv, &used)) == NULL) {
 		if (is_group(argv[0]))
-			fprintf(stderr, "authtool: '%s' needs a subcommand%s%s (see 'authtool help')\n",
-			    argv[0], argc > 1 ? ", not " : "", argc > 1 ? argv[1] : "");
+			fprintf(stderr, "authtool: '%s' needs a subcommand%s%s (see 'authtool help %s')\n",
+			    argv[0], argc > 1 ? ", not " : "", argc > 1 ? argv[1] : "", argv[0]);
 		else
 			fprintf(stderr, "authtool: unknown command '%s' (see 'authtool help')\n", argv[0]);
 		return TOOL_EXIT_USAGE;

@@ -24,17 +24,6 @@
 #include "msgread.h"
 #include "tool.h"
 
-const tool_cmd *
-dkim_cmd(const char *name)
-{
-	const tool_cmd *c;
-
-	for (c = tool_cmds_dkim; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 /* A plain DNS name check for --domain and --selector (letters, digits, - _ .). */
 int
 dkim_name_ok(const char *s, int min_labels)
@@ -144,7 +133,7 @@ run_keygen(tool_ctx *ctx, int argc, char **argv)
 		{ "force",	no_argument,	   NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = dkim_cmd("keygen");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_dkim, "keygen");
 	const char *domain = NULL, *selector = NULL, *alg = "rsa", *outdir = ".", *bits_s = NULL;
 	int o, force = 0, rc = TOOL_EXIT_NEGATIVE;
 	unsigned long bits = 2048;
@@ -176,10 +165,8 @@ run_keygen(tool_ctx *ctx, int argc, char **argv)
 		case 'f':
 			force = 1;
 			break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind < argc)
@@ -205,7 +192,7 @@ run_keygen(tool_ctx *ctx, int argc, char **argv)
 			return tool_usage(cmd, "--bits wants 1024 to 4096, not '%s'", bits_s);
 	}
 	if (stat(outdir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		tool_err(cmd->name, "--outdir %s is not a directory", outdir);
+		tool_err("dkim keygen", "--outdir %s is not a directory", outdir);
 		return TOOL_EXIT_NEGATIVE;
 	}
 	snprintf(priv, sizeof priv, "%s/%s.private", outdir, selector);
@@ -334,7 +321,7 @@ run_sign(tool_ctx *ctx, int argc, char **argv)
 		{ "expire",	required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = dkim_cmd("sign");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_dkim, "sign");
 	au_dkim_sign_opts so;
 	const char *keyfile = NULL, *canon = "relaxed/relaxed";
 	char err[400], *field = NULL, *end, buf[65536], *slash;
@@ -378,10 +365,8 @@ run_sign(tool_ctx *ctx, int argc, char **argv)
 			    so.expire_after > 100UL * 365 * 86400)
 				return tool_usage(cmd, "--expire wants seconds, not '%s'", optarg);
 			break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind < argc)
@@ -422,8 +407,8 @@ run_sign(tool_ctx *ctx, int argc, char **argv)
 		rc = TOOL_EXIT_DATAERR;
 		goto done;
 	}
-	ms = msgread(stdin, &(msgread_ops){ sign_header, sign_eoh, sign_body }, &st, 0, &info,
-	    err, sizeof err);
+	ms = tool_read_message("dkim sign", &(msgread_ops){ sign_header, sign_eoh, sign_body },
+	    &st, &info, &rc);
 	if (ms == MSGREAD_ABORT) {
 		if (st.failed == 1)
 			tool_err("dkim sign", "writing the temporary file: %s", strerror(errno));
@@ -431,10 +416,8 @@ run_sign(tool_ctx *ctx, int argc, char **argv)
 			tool_err("dkim sign", "%s", au_dkim_signer_error(st.s));
 		goto done;
 	}
-	if (ms != MSGREAD_OK) {
-		tool_err("dkim sign", "%s", err);
+	if (ms != MSGREAD_OK)
 		goto done;
-	}
 	if (au_dkim_signer_eom(st.s, &field) != AU_OK) {
 		tool_err("dkim sign", "%s", au_dkim_signer_error(st.s));
 		goto done;
@@ -486,14 +469,6 @@ ver_body(void *arg, const char *chunk, size_t len)
 	return au_dkim_verifier_body(arg, chunk, len) != AU_OK;
 }
 
-static json_t *
-jstr(const char *s)
-{
-	json_t *j = s ? json_string(s) : NULL;
-
-	return j ? j : json_null();
-}
-
 static const char *
 alg_str(au_dkim_alg a)
 {
@@ -523,11 +498,11 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 		{ "now",		required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = dkim_cmd("verify");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_dkim, "verify");
 	au_dkim_verify_opts vo;
 	au_dkim_verifier *v = NULL;
 	au_dns *dns;
-	char err[400], *end;
+	char *end;
 	int o, rc, anypass = 0, alltemp = 1;
 	unsigned long val;
 	msgread_status ms;
@@ -556,31 +531,28 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 		case 'p':
 			vo.fail_partial_body = 1;
 			break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind < argc)
 		return tool_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if ((dns = tool_dns(ctx)) == NULL)
-		return ctx->nzones ? TOOL_EXIT_DATAERR : TOOL_EXIT_TEMPERROR;
+		return tool_dns_failed(ctx);
 	if (au_dkim_verifier_new(&v, dns, &vo) != AU_OK) {
 		tool_err("dkim verify", "out of memory");
 		return TOOL_EXIT_TEMPERROR;
 	}
-	ms = msgread(stdin, &(msgread_ops){ ver_header, ver_eoh, ver_body }, v, 0, NULL,
-	    err, sizeof err);
+	ms = tool_read_message("dkim verify", &(msgread_ops){ ver_header, ver_eoh, ver_body },
+	    v, NULL, &rc);
 	if (ms == MSGREAD_ABORT) {
 		tool_err("dkim verify", "out of memory");
 		au_dkim_verifier_free(v);
 		return TOOL_EXIT_TEMPERROR;
 	}
 	if (ms != MSGREAD_OK) {
-		tool_err("dkim verify", "%s", err);
 		au_dkim_verifier_free(v);
-		return TOOL_EXIT_DATAERR;
+		return rc;
 	}
 	if (au_dkim_verifier_eom(v) != AU_OK) {
 		tool_err("dkim verify", "verification failed (crypto library error)");
@@ -596,19 +568,21 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 			json_t *s = json_object();
 
 			json_object_set_new(s, "result", json_string(au_dkim_result_str(r->result)));
-			json_object_set_new(s, "domain", jstr(r->domain));
-			json_object_set_new(s, "selector", jstr(r->selector));
-			json_object_set_new(s, "identity", jstr(r->identity));
+			json_object_set_new(s, "domain", tool_json_str(r->domain));
+			json_object_set_new(s, "selector", tool_json_str(r->selector));
+			json_object_set_new(s, "identity", tool_json_str(r->identity));
 			json_object_set_new(s, "algorithm", json_string(alg_str(r->alg)));
-			json_object_set_new(s, "b", jstr(r->b_prefix));
+			json_object_set_new(s, "b", tool_json_str(r->b_prefix));
 			json_object_set_new(s, "testing", json_boolean(r->testing));
 			json_object_set_new(s, "body_length_partial",
 			    json_boolean(r->body_length_partial));
-			json_object_set_new(s, "reason", json_string(r->reason));
+			json_object_set_new(s, "reason", tool_json_str(r->reason));
 			json_array_append_new(a, s);
 		}
 		json_object_set_new(j, "signatures", a);
-		json_object_set_new(j, "ignored", json_integer((json_int_t)au_dkim_verifier_ignored(v)));
+		if (au_dkim_verifier_ignored(v) > 0)
+			json_object_set_new(j, "ignored",
+			    json_integer((json_int_t)au_dkim_verifier_ignored(v)));
 		tool_json_print(j);
 	} else if (n == 0)
 		puts("none");
@@ -735,7 +709,8 @@ static const char verify_help[] =
 "or temperror (the key could not be fetched now).  A message without\n"
 "signatures prints \"none\".  With --json: {\"signatures\": [{\"result\",\n"
 "\"domain\", \"selector\", \"identity\", \"algorithm\", \"b\", \"testing\",\n"
-"\"body_length_partial\", \"reason\"}, ...], \"ignored\": N}.\n"
+"\"body_length_partial\", \"reason\"}, ...]}, plus \"ignored\": N when\n"
+"signatures were left unchecked.\n"
 "\n"
 "Exit status: 0 a signature passed; 1 no signature passed (or none);\n"
 "2 every signature was a temperror (DNS trouble, try again); 65 not a\n"

@@ -8,8 +8,6 @@
 #include "au_dkim.h"
 #include "tool.h"
 
-/* The table entry of "dkim NAME". */
-const tool_cmd	*dkim_cmd(const char *name);
 /* A DNS name of letters, digits, '-', '_' with at least min_labels labels? */
 int		 dkim_name_ok(const char *s, int min_labels);
 /* Load a private key; an unsafe file mode is a warning.  NULL: *rc set. */

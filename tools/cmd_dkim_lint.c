@@ -6,7 +6,6 @@
  * service type (s=), and with --key whether a private key matches.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,93 +13,62 @@
 #include "cmd_dkim.h"
 #include "tool.h"
 
-#define MAX_FINDINGS 64
-
-typedef struct findings {
-	const char	*sev[MAX_FINDINGS];
-	char		 msg[MAX_FINDINGS][320];
-	size_t		 n;
-	int		 errors, warnings;
-} findings;
-
-static void
-add(findings *f, const char *sev, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-add(findings *f, const char *sev, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (f->n == MAX_FINDINGS)
-		return;
-	f->sev[f->n] = sev;
-	va_start(ap, fmt);
-	vsnprintf(f->msg[f->n], sizeof f->msg[0], fmt, ap);
-	va_end(ap);
-	f->n++;
-	if (strcmp(sev, "error") == 0)
-		f->errors++;
-	else if (strcmp(sev, "warning") == 0)
-		f->warnings++;
-}
-
 /* Lint one record; prefix names it when there are several. */
 static void
-lint_record(findings *f, const char *txt, size_t len, const char *prefix,
+lint_record(tool_findings *f, const char *txt, size_t len, const char *prefix,
     const au_dkim_private_key *key, const char *keyfile)
 {
 	au_dkim_keyrec_info in;
 
 	if (au_dkim_keyrec_parse(txt, len, &in) != AU_OK) {
-		add(f, "error", "%skey record is not usable: %s", prefix, in.reason);
+		tool_finding(f, "error", "%skey record is not usable: %s", prefix, in.reason);
 		return;
 	}
 	if (in.revoked) {
-		add(f, "error", "%sthe key is revoked (empty p=): every signature with this "
+		tool_finding(f, "error", "%sthe key is revoked (empty p=): every signature with this "
 		    "selector fails", prefix);
 	} else if (in.alg == AU_DKIM_ED25519_SHA256) {
-		add(f, "info", "%sEd25519 key (k=ed25519, RFC 8463)", prefix);
-		add(f, "info", "%sverifiers without Ed25519 support ignore such signatures: "
+		tool_finding(f, "info", "%sEd25519 key (k=ed25519, RFC 8463)", prefix);
+		tool_finding(f, "info", "%sverifiers without Ed25519 support ignore such signatures: "
 		    "sign with an RSA key too", prefix);
 	} else {
-		add(f, "info", "%sRSA key of %u bits", prefix, in.bits);
+		tool_finding(f, "info", "%sRSA key of %u bits", prefix, in.bits);
 		if (in.bits < 1024)
-			add(f, "error", "%sRSA key of %u bits is shorter than 1024: verifiers must "
+			tool_finding(f, "error", "%sRSA key of %u bits is shorter than 1024: verifiers must "
 			    "not accept it (RFC 8301 3.2)", prefix, in.bits);
 		else if (in.bits < 2048)
-			add(f, "warning", "%sRSA key of %u bits: 2048 bits or more is recommended "
+			tool_finding(f, "warning", "%sRSA key of %u bits: 2048 bits or more is recommended "
 			    "(RFC 8301 3.2)", prefix, in.bits);
 		else if (in.bits > 4096)
-			add(f, "warning", "%sRSA key of %u bits: verifiers need only accept up to "
+			tool_finding(f, "warning", "%sRSA key of %u bits: verifiers need only accept up to "
 			    "4096 (RFC 8301 3.2)", prefix, in.bits);
 	}
 	if (!in.v_present)
-		add(f, "info", "%sno v=DKIM1 tag (optional; when present it must be first)", prefix);
+		tool_finding(f, "info", "%sno v=DKIM1 tag (optional; when present it must be first)", prefix);
 	if (in.testing)
-		add(f, "warning", "%st=y: the domain is testing DKIM; verifiers treat its mail "
+		tool_finding(f, "warning", "%st=y: the domain is testing DKIM; verifiers treat its mail "
 		    "as unsigned (RFC 6376 3.6.1)", prefix);
 	if (in.strict)
-		add(f, "info", "%st=s: i= must use exactly the d= domain, not a subdomain", prefix);
+		tool_finding(f, "info", "%st=s: i= must use exactly the d= domain, not a subdomain", prefix);
 	if (in.sha1_only)
-		add(f, "error", "%sh= allows only sha1: rsa-sha1 is not accepted any more "
+		tool_finding(f, "error", "%sh= allows only sha1: rsa-sha1 is not accepted any more "
 		    "(RFC 8301); use h=sha256 or drop h=", prefix);
 	else if (!in.sha256_ok)
-		add(f, "error", "%sh= does not list sha256: no usable hash algorithm", prefix);
+		tool_finding(f, "error", "%sh= does not list sha256: no usable hash algorithm", prefix);
 	if (!in.email_ok)
-		add(f, "error", "%ss= lists neither email nor *: verifiers ignore the key for mail",
+		tool_finding(f, "error", "%ss= lists neither email nor *: verifiers ignore the key for mail",
 		    prefix);
 	if (in.empty_specs)
-		add(f, "warning", "%sempty tag-spec in the record (';;'): some parsers refuse it",
+		tool_finding(f, "warning", "%sempty tag-spec in the record (';;'): some parsers refuse it",
 		    prefix);
 	if (key && !in.revoked) {
 		int m = au_dkim_key_matches_record(key, txt, len);
 
 		if (m == 1)
-			add(f, "info", "%sthe private key %s matches the published key", prefix,
+			tool_finding(f, "info", "%sthe private key %s matches the published key", prefix,
 			    keyfile);
 		else
-			add(f, "error", "%sthe private key %s does not match the published key",
+			tool_finding(f, "error", "%sthe private key %s does not match the published key",
 			    prefix, keyfile);
 	}
 }
@@ -111,7 +79,7 @@ run(tool_ctx *ctx, const char *domain, const char *selector, const char *keyfile
 	au_dkim_private_key *key = NULL;
 	au_dns *dns;
 	au_dns_answer *ans = NULL;
-	findings *f;
+	tool_findings fs, *f = &fs;
 	char name[600], prefix[40];
 	int rc = TOOL_EXIT_PASS, temp = 0;
 	size_t i;
@@ -120,22 +88,18 @@ run(tool_ctx *ctx, const char *domain, const char *selector, const char *keyfile
 		return rc;
 	if ((dns = tool_dns(ctx)) == NULL) {
 		au_dkim_key_free(key);
-		return ctx->nzones ? TOOL_EXIT_DATAERR : TOOL_EXIT_TEMPERROR;
+		return tool_dns_failed(ctx);
 	}
-	if ((f = calloc(1, sizeof *f)) == NULL) {
-		au_dkim_key_free(key);
-		tool_err("dkim lint", "out of memory");
-		return TOOL_EXIT_TEMPERROR;
-	}
+	tool_findings_init(f);
 	snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
 	if (au_dns_query(dns, name, AU_DNS_T_TXT, &ans) != AU_OK || ans == NULL) {
-		add(f, "error", "lookup of %s failed (resolver error)", name);
+		tool_finding(f, "error", "lookup of %s failed (resolver error)", name);
 		temp = 1;
 	} else {
 		switch (ans->outcome) {
 		case AU_DNS_RECORDS:
 			if (ans->count > 1)
-				add(f, "error", "%zu TXT records at %s: a selector needs exactly one "
+				tool_finding(f, "error", "%zu TXT records at %s: a selector needs exactly one "
 				    "(RFC 6376 3.6.2.2), verifiers pick any", ans->count, name);
 			for (i = 0; i < ans->count; i++) {
 				if (ans->count > 1)
@@ -147,20 +111,20 @@ run(tool_ctx *ctx, const char *domain, const char *selector, const char *keyfile
 			}
 			break;
 		case AU_DNS_NXDOMAIN:
-			add(f, "error", "no key record: %s does not exist (NXDOMAIN)", name);
+			tool_finding(f, "error", "no key record: %s does not exist (NXDOMAIN)", name);
 			break;
 		case AU_DNS_NODATA:
-			add(f, "error", "no key record: %s has no TXT record", name);
+			tool_finding(f, "error", "no key record: %s has no TXT record", name);
 			break;
 		default:
-			add(f, "error", "lookup of %s failed: %s", name,
+			tool_finding(f, "error", "lookup of %s failed: %s", name,
 			    ans->reason[0] ? ans->reason : au_dns_outcome_str(ans->outcome));
 			temp = 1;
 			break;
 		}
 	}
 	if (ctx->json) {
-		json_t *j = json_object(), *a = json_array(), *recs = json_array();
+		json_t *j = json_object(), *recs = json_array();
 
 		json_object_set_new(j, "domain", json_string(domain));
 		json_object_set_new(j, "selector", json_string(selector));
@@ -172,27 +136,16 @@ run(tool_ctx *ctx, const char *domain, const char *selector, const char *keyfile
 				json_array_append_new(recs, s ? s : json_null());
 			}
 		json_object_set_new(j, "records", recs);
-		for (i = 0; i < f->n; i++) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "severity", json_string(f->sev[i]));
-			json_object_set_new(o, "message", json_string(f->msg[i]));
-			json_array_append_new(a, o);
-		}
-		json_object_set_new(j, "findings", a);
+		json_object_set(j, "findings", f->list);
 		json_object_set_new(j, "errors", json_integer(f->errors));
 		json_object_set_new(j, "warnings", json_integer(f->warnings));
 		tool_json_print(j);
 	} else
-		for (i = 0; i < f->n; i++)
-			printf("%s: %s\n", f->sev[i], f->msg[i]);
-	if (temp)
-		rc = TOOL_EXIT_TEMPERROR;
-	else if (f->errors)
-		rc = TOOL_EXIT_NEGATIVE;
+		tool_findings_print(f);
+	rc = tool_findings_exit(f, temp);
 	au_dns_answer_free(ans);
 	au_dkim_key_free(key);
-	free(f);
+	tool_findings_free(f);
 	return rc;
 }
 
@@ -205,7 +158,7 @@ dkim_run_lint(tool_ctx *ctx, int argc, char **argv)
 		{ "key",	required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = dkim_cmd("lint");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_dkim, "lint");
 	const char *domain = NULL, *selector = NULL, *keyfile = NULL;
 	int o;
 
@@ -222,10 +175,8 @@ dkim_run_lint(tool_ctx *ctx, int argc, char **argv)
 		case 'k':
 			keyfile = optarg;
 			break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind < argc)

@@ -21,17 +21,6 @@
 
 #define MAX_URIS 16
 
-static const tool_cmd *
-self(const char *name)
-{
-	const tool_cmd *c;
-
-	for (c = tool_cmds_dmarc; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 static int
 is_hex(char c)
 {
@@ -172,7 +161,7 @@ run_record(tool_ctx *ctx, int argc, char **argv)
 		{ "domain",		required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = self("record");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_dmarc, "record");
 	const char *p = "none", *sp = NULL, *np = NULL, *adkim = NULL, *aspf = NULL;
 	const char *psd = NULL, *fo = NULL, *pct = NULL, *ri = NULL, *domain = NULL;
 	const char *rua[MAX_URIS], *ruf[MAX_URIS];
@@ -243,10 +232,8 @@ run_record(tool_ctx *ctx, int argc, char **argv)
 		case 'd':
 			domain = optarg;
 			break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind < argc)
@@ -393,43 +380,25 @@ static const char record_help[] =
 
 /* ---------------------------------------------------------------- lint */
 
-typedef struct lint {
-	json_t	*findings;	/* JSON mode */
-	int	 json;
-	int	 errors, warnings;
-} lint;
-
+/* One finding (tool.h) with a severity of the DMARC parser. */
 static void
-finding(lint *l, au_dmarc_severity sev, const char *fmt, ...)
+finding(tool_findings *l, au_dmarc_severity sev, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
-finding(lint *l, au_dmarc_severity sev, const char *fmt, ...)
+finding(tool_findings *l, au_dmarc_severity sev, const char *fmt, ...)
 {
 	static const char *names[] = { "info", "warning", "error" };
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	tool_vfinding(l, names[sev], fmt, ap);
 	va_end(ap);
-	if (sev == AU_DMARC_SEV_ERROR)
-		l->errors++;
-	else if (sev == AU_DMARC_SEV_WARNING)
-		l->warnings++;
-	if (l->json) {
-		json_t *j = json_object();
-
-		json_object_set_new(j, "severity", json_string(names[sev]));
-		json_object_set_new(j, "message", json_string(msg));
-		json_array_append_new(l->findings, j);
-	} else
-		printf("%s: %s\n", names[sev], msg);
 }
 
 /* The v=DMARC1 records at _dmarc.<dom>, with the parser's findings. */
 static void
-lint_records(lint *l, au_dns *dns, au_dmarc_mode mode, const char *dom)
+lint_records(tool_findings *l, au_dns *dns, au_dmarc_mode mode, const char *dom)
 {
 	char qname[300], err[256];
 	au_dns_answer *ans = NULL;
@@ -468,7 +437,7 @@ lint_records(lint *l, au_dns *dns, au_dmarc_mode mode, const char *dom)
  * Destinations"): DEST must publish <policy domain>._report._dmarc.DEST.
  */
 static void
-lint_destination(lint *l, au_dmarc *d, au_dns *dns, const char *tag,
+lint_destination(tool_findings *l, au_dmarc *d, au_dns *dns, const char *tag,
     const au_dmarc_uri *u, const char *pdom, const char *porg)
 {
 	char *dorg = NULL, qname[600];
@@ -523,7 +492,7 @@ lint_destination(lint *l, au_dmarc *d, au_dns *dns, const char *tag,
 }
 
 static void
-lint_policy(lint *l, const au_dmarc_discovery *disc, au_dmarc_mode mode)
+lint_policy(tool_findings *l, const au_dmarc_discovery *disc, au_dmarc_mode mode)
 {
 	const au_dmarc_record_info *ri = au_dmarc_record_get(disc->record);
 	au_dmarc_policy applies = disc->at_author ? ri->p : ri->sp;
@@ -582,12 +551,12 @@ run_lint(tool_ctx *ctx, int argc, char **argv)
 		{ "psl",	required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = self("lint");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_dmarc, "lint");
 	au_dmarc_opts dopts;
 	au_dmarc_discovery disc;
 	au_dmarc *d = NULL;
 	au_dns *dns;
-	lint l;
+	tool_findings l;
 	char err[256], *porg = NULL;
 	const char *domain;
 	size_t i;
@@ -595,7 +564,6 @@ run_lint(tool_ctx *ctx, int argc, char **argv)
 	au_status st;
 
 	memset(&dopts, 0, sizeof dopts);
-	memset(&l, 0, sizeof l);
 	optind = 0;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -606,18 +574,18 @@ run_lint(tool_ctx *ctx, int argc, char **argv)
 		case 'P':
 			dopts.psl_file = optarg;
 			break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind + 1 != argc)
 		return tool_usage(cmd, optind >= argc ? "DOMAIN is required" :
 		    "one DOMAIN only");
 	domain = argv[optind];
+	if (dopts.psl_file && dopts.mode != AU_DMARC_RFC7489)
+		return tool_usage(cmd, "--psl is only used with --rfc7489");
 	if ((dns = tool_dns(ctx)) == NULL)
-		return ctx->nzones ? TOOL_EXIT_DATAERR : TOOL_EXIT_TEMPERROR;
+		return tool_dns_failed(ctx);
 	if ((st = au_dmarc_new(&d, dns, &dopts, err, sizeof err)) != AU_OK) {
 		tool_err("dmarc lint", "%s", err[0] ? err : au_strerror(st));
 		return TOOL_EXIT_DATAERR;
@@ -632,13 +600,11 @@ run_lint(tool_ctx *ctx, int argc, char **argv)
 		au_dmarc_free(d);
 		return tool_usage(cmd, "'%s' is not a domain name", domain);
 	}
-	l.json = ctx->json;
-	l.findings = json_array();
+	tool_findings_init(&l);
 	for (i = 0; i < disc.nsteps; i++)
 		finding(&l, disc.steps[i].ndmarc > 1 ? AU_DMARC_SEV_ERROR :
 		    AU_DMARC_SEV_INFO, "%s: %s", disc.steps[i].name,
 		    disc.steps[i].note);
-	rc = TOOL_EXIT_PASS;
 	switch (disc.found) {
 	case AU_DMARC_FOUND_NONE:
 		finding(&l, AU_DMARC_SEV_ERROR, "%s", disc.reason);
@@ -647,7 +613,6 @@ run_lint(tool_ctx *ctx, int argc, char **argv)
 		break;
 	case AU_DMARC_FOUND_TEMPERROR:
 		finding(&l, AU_DMARC_SEV_ERROR, "%s", disc.reason);
-		rc = TOOL_EXIT_TEMPERROR;
 		break;
 	case AU_DMARC_FOUND_PERMERROR:
 		lint_records(&l, dns, dopts.mode, disc.policy_domain);
@@ -678,25 +643,25 @@ run_lint(tool_ctx *ctx, int argc, char **argv)
 		}
 		break;
 	}
-	if (rc == TOOL_EXIT_PASS && l.errors)
-		rc = TOOL_EXIT_NEGATIVE;
+	rc = tool_findings_exit(&l, disc.found == AU_DMARC_FOUND_TEMPERROR);
 	if (ctx->json) {
 		json_t *j = json_object();
 
-		json_object_set_new(j, "domain", json_string(disc.domain ? disc.domain : domain));
+		json_object_set_new(j, "domain", tool_json_str(disc.domain ? disc.domain : domain));
 		json_object_set_new(j, "policy_domain", disc.policy_domain ?
 		    json_string(disc.policy_domain) : json_null());
 		json_object_set_new(j, "org_domain", disc.org_domain ?
 		    json_string(disc.org_domain) : json_null());
 		json_object_set_new(j, "record", disc.record ?
-		    json_string(au_dmarc_record_text(disc.record)) : json_null());
+		    tool_json_str(au_dmarc_record_text(disc.record)) : json_null());
 		json_object_set_new(j, "mode", json_string(au_dmarc_mode_str(dopts.mode)));
-		json_object_set_new(j, "findings", l.findings);
+		json_object_set(j, "findings", l.list);
 		json_object_set_new(j, "errors", json_integer(l.errors));
 		json_object_set_new(j, "warnings", json_integer(l.warnings));
 		tool_json_print(j);
 	} else
-		json_decref(l.findings);
+		tool_findings_print(&l);
+	tool_findings_free(&l);
 	au_dmarc_discovery_clear(&disc);
 	au_dmarc_free(d);
 	return rc;
@@ -733,9 +698,9 @@ static const char lint_help[] =
 
 const tool_cmd tool_cmds_dmarc[] = {
 	{ "dmarc", "record", "[-p POLICY] [--rua URI]... [OPTIONS]",
-	  "Build a DMARC Policy Record from options.", record_help, run_record },
+	  "build a DMARC policy record from flags", record_help, run_record },
 	{ "dmarc", "lint", "[--rfc7489] DOMAIN",
-	  "Find and check the DMARC policy that applies to a domain.", lint_help,
+	  "find and check the DMARC policy that applies to a domain", lint_help,
 	  run_lint },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };

@@ -14,19 +14,8 @@
 #include "tool.h"
 #include "cmd_spf.h"
 
-static const tool_cmd *
-self(const char *name)
-{
-	const tool_cmd *c;
-
-	for (c = tool_cmds_spf; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 /* Exit code of an SPF result (shared/CONTRACT.md). */
-int
+static int
 spf_exit_code(au_spf_result r)
 {
 	switch (r) {
@@ -41,45 +30,11 @@ spf_exit_code(au_spf_result r)
 	}
 }
 
-/* The DNS handle, or an exit code after an error message. */
-au_dns *
-spf_dns(tool_ctx *ctx, int *rc)
-{
-	au_dns *dns = tool_dns(ctx);
-
-	if (dns == NULL)
-		*rc = ctx->nzones ? TOOL_EXIT_DATAERR : TOOL_EXIT_TEMPERROR;
-	return dns;
-}
-
-json_t *
-spf_json_text(const char *s, size_t len)
-{
-	char *buf;
-	size_t i, o = 0;
-	json_t *j;
-
-	if ((buf = malloc(len * 4 + 1)) == NULL)
-		return json_null();
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, 5, "\\x%02X", c);
-	}
-	buf[o] = '\0';
-	j = json_string(buf);
-	free(buf);
-	return j ? j : json_null();
-}
-
 /* A JSON string for a C string that may hold any bytes (NULL: null). */
 static json_t *
 jtext(const char *s)
 {
-	return s ? spf_json_text(s, strlen(s)) : json_null();
+	return s ? tool_json_text(s, strlen(s)) : json_null();
 }
 
 /* ---------------------------------------------------------------- check */
@@ -96,7 +51,7 @@ run_check(tool_ctx *ctx, int argc, char **argv)
 		{ "no-exp",	no_argument,	   NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = self("check");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_spf, "check");
 	const char *ip = NULL, *mfrom = NULL, *helo = NULL, *receiver = NULL;
 	const char *at;
 	int helo_id = 0, o, rc = TOOL_EXIT_PASS;
@@ -135,10 +90,8 @@ run_check(tool_ctx *ctx, int argc, char **argv)
 		case 'E':
 			opts.no_explanation = 1;
 			break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind < argc)
@@ -168,9 +121,9 @@ run_check(tool_ctx *ctx, int argc, char **argv)
 		}
 	}
 	opts.receiver = receiver;
-	if ((dns = spf_dns(ctx, &rc)) == NULL) {
+	if ((dns = tool_dns(ctx)) == NULL) {
 		free(dflt_helo);
-		return rc;
+		return tool_dns_failed(ctx);
 	}
 	if (helo_id)
 		st = au_spf_check_helo(dns, &opts, ip, helo, &v);

@@ -27,17 +27,6 @@
 #define LINT_MAX_DEPTH		12	/* include/redirect nesting we follow */
 #define LINT_LOOP		1000	/* the cost of a loop: unbounded */
 
-static const tool_cmd *
-self(const char *name)
-{
-	const tool_cmd *c;
-
-	for (c = tool_cmds_spf; c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 static int
 is_dns_term(au_spf_term_kind k)
 {
@@ -214,7 +203,7 @@ spf_run_record(tool_ctx *ctx, int argc, char **argv)
 		{ "domain",	required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = self("record");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_spf, "record");
 	const char *all = NULL, *redirect = NULL, *exp = NULL, *domain = NULL;
 	const char *val;
 	char allq = 0;
@@ -290,11 +279,8 @@ spf_run_record(tool_ctx *ctx, int argc, char **argv)
 		case 'd':
 			domain = val;
 			break;
-		case ':':
-			rc = tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
-			break;
 		default:
-			rc = tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			rc = tool_opt_error(cmd, o, argv);
 			break;
 		}
 		if (rc)
@@ -447,9 +433,8 @@ typedef struct visited {
 
 typedef struct lint {
 	au_dns		*dns;
-	json_t		*findings;
+	tool_findings	 f;
 	json_t		*includes;
-	int		 errors, warnings;
 	json_t		*record;	/* the top record's text */
 	visited		 seen[LINT_MAX_DOMAINS];
 	size_t		 nseen;
@@ -464,21 +449,11 @@ finding(lint *l, const char *sev, const char *fmt, ...) __attribute__((format(pr
 static void
 finding(lint *l, const char *sev, const char *fmt, ...)
 {
-	char msg[600];
 	va_list ap;
-	json_t *f;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	tool_vfinding(&l->f, sev, fmt, ap);
 	va_end(ap);
-	f = json_object();
-	json_object_set_new(f, "severity", json_string(sev));
-	json_object_set_new(f, "message", json_string(msg));
-	json_array_append_new(l->findings, f);
-	if (strcmp(sev, "error") == 0)
-		l->errors++;
-	else if (strcmp(sev, "warning") == 0)
-		l->warnings++;
 }
 
 static int
@@ -811,7 +786,7 @@ walk(lint *l, const char *domain, size_t depth, const char *via, int top,
 		    a->rr[which].u.txt.len, a->rr[which].u.txt.nstrings,
 		    a->rr[which].u.txt.nstrings == 1 ? "" : "s");
 	if (top && l->record == NULL)
-		l->record = spf_json_text(a->rr[which].u.txt.data,
+		l->record = tool_json_text(a->rr[which].u.txt.data,
 		    a->rr[which].u.txt.len);
 	if (au_spf_record_parse(a->rr[which].u.txt.data, a->rr[which].u.txt.len,
 	    &rec, err, sizeof err) != AU_OK) {
@@ -837,7 +812,7 @@ spf_run_lint(tool_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = self("lint");
+	const tool_cmd *cmd = tool_find_cmd(tool_cmds_spf, "lint");
 	const char *domain;
 	char d[200];
 	lint l;
@@ -847,7 +822,7 @@ spf_run_lint(tool_ctx *ctx, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":", longopts, NULL)) != -1)
-		return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		return tool_opt_error(cmd, o, argv);
 	if (optind + 1 != argc)
 		return tool_usage(cmd, optind == argc ? "give the DOMAIN to check" :
 		    "only one DOMAIN, not '%s'", argv[optind + 1 < argc ? optind + 1 : 0]);
@@ -855,9 +830,9 @@ spf_run_lint(tool_ctx *ctx, int argc, char **argv)
 	if (domain[0] == '\0' || strlen(domain) > 253 || strchr(domain, ' '))
 		return tool_usage(cmd, "'%s' is not a domain name", domain);
 	memset(&l, 0, sizeof l);
-	if ((l.dns = spf_dns(ctx, &rc)) == NULL)
-		return rc;
-	l.findings = json_array();
+	if ((l.dns = tool_dns(ctx)) == NULL)
+		return tool_dns_failed(ctx);
+	tool_findings_init(&l.f);
 	l.includes = json_array();
 	cost = walk(&l, domain, 0, NULL, 1, &voids);
 	if (l.top_ok) {
@@ -882,31 +857,24 @@ spf_run_lint(tool_ctx *ctx, int argc, char **argv)
 
 		json_object_set_new(j, "domain", json_string(pr(domain, d, sizeof d)));
 		json_object_set(j, "record", l.record ? l.record : json_null());
-		json_object_set(j, "findings", l.findings);
+		json_object_set(j, "findings", l.f.list);
 		json_object_set_new(j, "dns_lookups", cost >= LINT_LOOP ? json_null() : json_integer(cost));
 		json_object_set_new(j, "dns_lookups_limit", json_integer(AU_SPF_MAX_DNS_MECHS));
 		json_object_set_new(j, "void_lookups", json_integer(voids));
 		json_object_set_new(j, "void_lookups_limit", json_integer(AU_SPF_MAX_VOID));
 		json_object_set(j, "includes", l.includes);
-		json_object_set_new(j, "errors", json_integer(l.errors));
-		json_object_set_new(j, "warnings", json_integer(l.warnings));
+		json_object_set_new(j, "errors", json_integer(l.f.errors));
+		json_object_set_new(j, "warnings", json_integer(l.f.warnings));
 		tool_json_print(j);
-	} else {
-		for (i = 0; i < json_array_size(l.findings); i++) {
-			json_t *f = json_array_get(l.findings, i);
-
-			printf("%s: %s\n", json_string_value(json_object_get(f, "severity")),
-			    json_string_value(json_object_get(f, "message")));
-		}
-	}
+	} else
+		tool_findings_print(&l.f);
+	rc = tool_findings_exit(&l.f, l.top_temperror);
 	json_decref(l.record);
-	json_decref(l.findings);
+	tool_findings_free(&l.f);
 	json_decref(l.includes);
 	for (i = 0; i < l.nseen; i++)
 		free(l.seen[i].domain);
-	if (l.top_temperror)
-		return TOOL_EXIT_TEMPERROR;
-	return l.errors ? TOOL_EXIT_NEGATIVE : TOOL_EXIT_PASS;
+	return rc;
 }
 
 const char spf_lint_help[] =

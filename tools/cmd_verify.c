@@ -14,12 +14,6 @@
 #include "msgread.h"
 #include "tool.h"
 
-static const tool_cmd *
-self(void)
-{
-	return &tool_cmds_verify[0];
-}
-
 /* msgread callbacks: straight into the session. */
 typedef struct feed {
 	au_msg		*msg;
@@ -54,25 +48,19 @@ on_body(void *arg, const char *chunk, size_t len)
 }
 
 static json_t *
-jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *
 spf_json(const au_spf_verdict *v)
 {
 	json_t *j = json_object();
 
 	json_object_set_new(j, "result", json_string(au_spf_result_str(v->result)));
-	json_object_set_new(j, "domain", jstr(v->domain));
-	json_object_set_new(j, "sender", jstr(v->sender));
-	json_object_set_new(j, "identity", jstr(v->identity));
-	json_object_set_new(j, "reason", json_string(v->reason));
+	json_object_set_new(j, "domain", tool_json_str(v->domain));
+	json_object_set_new(j, "sender", tool_json_str(v->sender));
+	json_object_set_new(j, "identity", tool_json_str(v->identity));
+	json_object_set_new(j, "reason", tool_json_str(v->reason));
 	if (v->explanation)
-		json_object_set_new(j, "explanation", json_string(v->explanation));
+		json_object_set_new(j, "explanation", tool_json_str(v->explanation));
 	if (v->mechanism)
-		json_object_set_new(j, "mechanism", json_string(v->mechanism));
+		json_object_set_new(j, "mechanism", tool_json_str(v->mechanism));
 	return j;
 }
 
@@ -87,10 +75,10 @@ dkim_json(const au_msg_results *r)
 		json_t *j = json_object();
 
 		json_object_set_new(j, "result", json_string(au_dkim_result_str(s->result)));
-		json_object_set_new(j, "domain", jstr(s->domain));
-		json_object_set_new(j, "selector", jstr(s->selector));
-		json_object_set_new(j, "reason", json_string(s->reason));
-		json_object_set_new(j, "identity", jstr(s->identity));
+		json_object_set_new(j, "domain", tool_json_str(s->domain));
+		json_object_set_new(j, "selector", tool_json_str(s->selector));
+		json_object_set_new(j, "reason", tool_json_str(s->reason));
+		json_object_set_new(j, "identity", tool_json_str(s->identity));
 		json_object_set_new(j, "testing", json_boolean(s->testing));
 		json_array_append_new(a, j);
 	}
@@ -109,20 +97,20 @@ dmarc_json(const au_dmarc_verdict *v)
 	json_t *j = json_object();
 
 	json_object_set_new(j, "result", json_string(au_dmarc_result_str(v->result)));
-	json_object_set_new(j, "domain", jstr(v->from_domain));
+	json_object_set_new(j, "domain", tool_json_str(v->from_domain));
 	json_object_set_new(j, "policy", json_string(au_dmarc_policy_str(v->policy)));
 	json_object_set_new(j, "disposition", json_string(au_dmarc_policy_str(v->disposition)));
-	json_object_set_new(j, "policy_tag", jstr(v->policy_tag));
-	json_object_set_new(j, "policy_domain", jstr(v->policy_domain));
-	json_object_set_new(j, "org_domain", jstr(v->org_domain));
-	json_object_set_new(j, "record", jstr(v->record));
+	json_object_set_new(j, "policy_tag", tool_json_str(v->policy_tag));
+	json_object_set_new(j, "policy_domain", tool_json_str(v->policy_domain));
+	json_object_set_new(j, "org_domain", tool_json_str(v->org_domain));
+	json_object_set_new(j, "record", tool_json_str(v->record));
 	json_object_set_new(j, "spf_aligned", json_boolean(v->spf_aligned));
 	json_object_set_new(j, "dkim_aligned", json_boolean(v->dkim_aligned));
 	json_object_set_new(j, "testing", json_boolean(v->testing));
 	json_object_set_new(j, "sampled_out", json_boolean(v->sampled_out));
 	json_object_set_new(j, "nonexistent_domain", json_boolean(v->from_nonexistent));
 	json_object_set_new(j, "mode", json_string(au_dmarc_mode_str(v->mode)));
-	json_object_set_new(j, "reason", json_string(v->reason));
+	json_object_set_new(j, "reason", tool_json_str(v->reason));
 	return j;
 }
 
@@ -136,21 +124,21 @@ report_json(const au_msg_report *p)
 
 	json_object_set_new(j, "source_ip", json_string(p->source_ip));
 	json_object_set_new(j, "count", json_integer(1));
-	json_object_set_new(j, "header_from", json_string(p->header_from));
-	json_object_set_new(j, "envelope_from", json_string(p->envelope_from));
+	json_object_set_new(j, "header_from", tool_json_str(p->header_from));
+	json_object_set_new(j, "envelope_from", tool_json_str(p->envelope_from));
 	if (p->envelope_to[0])
-		json_object_set_new(j, "envelope_to", json_string(p->envelope_to));
-	json_object_set_new(j, "helo", json_string(p->helo));
+		json_object_set_new(j, "envelope_to", tool_json_str(p->envelope_to));
+	json_object_set_new(j, "helo", tool_json_str(p->helo));
 	if (v && v->record) {
 		pp = json_object();
-		json_object_set_new(pp, "domain", jstr(v->policy_domain));
+		json_object_set_new(pp, "domain", tool_json_str(v->policy_domain));
 		json_object_set_new(pp, "p", json_string(au_dmarc_policy_str(v->pub_p)));
 		json_object_set_new(pp, "sp", json_string(au_dmarc_policy_str(v->pub_sp)));
 		if (v->mode == AU_DMARC_RFC9989)
 			json_object_set_new(pp, "np", json_string(au_dmarc_policy_str(v->pub_np)));
 		json_object_set_new(pp, "adkim", json_string(align_str(v->pub_adkim)));
 		json_object_set_new(pp, "aspf", json_string(align_str(v->pub_aspf)));
-		json_object_set_new(pp, "fo", json_string(v->pub_fo));
+		json_object_set_new(pp, "fo", tool_json_str(v->pub_fo));
 		if (v->mode == AU_DMARC_RFC9989)
 			json_object_set_new(pp, "testing", json_string(v->pub_testing ? "y" : "n"));
 		else
@@ -184,15 +172,15 @@ report_json(const au_msg_report *p)
 	for (i = 0; i < p->ndkim; i++) {
 		json_t *d = json_object();
 
-		json_object_set_new(d, "domain", jstr(p->dkim[i]->domain));
-		json_object_set_new(d, "selector", jstr(p->dkim[i]->selector));
+		json_object_set_new(d, "domain", tool_json_str(p->dkim[i]->domain));
+		json_object_set_new(d, "selector", tool_json_str(p->dkim[i]->selector));
 		json_object_set_new(d, "result", json_string(au_dkim_result_str(p->dkim[i]->result)));
-		json_object_set_new(d, "human_result", json_string(p->dkim[i]->reason));
+		json_object_set_new(d, "human_result", tool_json_str(p->dkim[i]->reason));
 		json_array_append_new(dk, d);
 	}
 	json_object_set_new(ar, "dkim", dk);
 	sp = json_object();
-	json_object_set_new(sp, "domain", json_string(p->spf_domain));
+	json_object_set_new(sp, "domain", tool_json_str(p->spf_domain));
 	json_object_set_new(sp, "scope", json_string(p->spf_scope));
 	json_object_set_new(sp, "result", json_string(au_spf_result_str(p->spf_result)));
 	json_object_set_new(ar, "spf", sp);
@@ -264,7 +252,7 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 		{ "psl",	 required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const tool_cmd *cmd = self();
+	const tool_cmd *cmd = &tool_cmds_verify[0];
 	const char *ip = NULL, *mfrom = NULL, *helo = NULL, *rcpt = NULL;
 	const char *psl = NULL;
 	au_msg_opts mo;
@@ -294,10 +282,8 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 		case '7': dopts.mode = AU_DMARC_RFC7489; break;
 		case 'n': mo.no_helo_spf = 1; break;
 		case 'P': psl = optarg; break;
-		case ':':
-			return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			return tool_opt_error(cmd, o, argv);
 		}
 	}
 	if (optind < argc)
@@ -321,6 +307,12 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 			tool_err("verify", "out of memory");
 			return TOOL_EXIT_TEMPERROR;
 		}
+		/* "<user@example.com>": the brackets are not part of the name. */
+		dflt_helo[strcspn(dflt_helo, ">")] = '\0';
+		if (dflt_helo[0] == '\0') {
+			free(dflt_helo);
+			return tool_usage(cmd, "--helo NAME is required");
+		}
 		helo = dflt_helo;
 	}
 	if (psl && dopts.mode != AU_DMARC_RFC7489) {
@@ -330,7 +322,7 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 	dopts.psl_file = psl;
 	if ((dns = tool_dns(ctx)) == NULL) {
 		free(dflt_helo);
-		return ctx->nzones ? TOOL_EXIT_DATAERR : TOOL_EXIT_TEMPERROR;
+		return tool_dns_failed(ctx);
 	}
 	if ((st = au_dmarc_new(&dmarc, dns, &dopts, err, sizeof err)) != AU_OK) {
 		tool_err("verify", "%s", err[0] ? err : au_strerror(st));
@@ -362,24 +354,15 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 	}
 	f.msg = msg;
 	f.st = AU_OK;
-	ms = msgread(stdin, &ops, &f, 0, NULL, err, sizeof err);
-	switch (ms) {
-	case MSGREAD_OK:
-		break;
-	case MSGREAD_NOTMSG:
-	case MSGREAD_TOOBIG:
-		tool_err("verify", "standard input: %s", err);
-		rc = TOOL_EXIT_DATAERR;
-		goto out;
-	case MSGREAD_ABORT:
+	ms = tool_read_message("verify", &ops, &f, NULL, &rc);
+	if (ms == MSGREAD_ABORT) {
 		tool_err("verify", "%s", au_strerror(f.st));
 		rc = f.st == AU_ETOOBIG || f.st == AU_ESYNTAX ?
 		    TOOL_EXIT_DATAERR : TOOL_EXIT_TEMPERROR;
 		goto out;
-	default:
-		tool_err("verify", "reading standard input: %s", err);
-		goto out;
 	}
+	if (ms != MSGREAD_OK)
+		goto out;
 	if ((st = au_msg_eom(msg)) != AU_OK) {
 		tool_err("verify", "%s", au_strerror(st));
 		goto out;
@@ -392,7 +375,7 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 		tool_err("verify", "out of memory");
 		goto out;
 	}
-	sprintf(field, "Authentication-Results: %s", value);
+	snprintf(field, strlen(value) + 32, "Authentication-Results: %s", value);
 	{
 		const au_msg_results *r = au_msg_results_get(msg);
 
@@ -407,10 +390,10 @@ run_verify(tool_ctx *ctx, int argc, char **argv)
 			json_object_set_new(j, "dkim", dkim_json(r));
 			json_object_set_new(j, "dmarc", r->dmarc ? dmarc_json(r->dmarc) :
 			    json_null());
-			json_object_set_new(j, "authentication_results", json_string(field));
+			json_object_set_new(j, "authentication_results", tool_json_str(field));
 			json_object_set_new(j, "from_fields", json_integer((json_int_t)r->nfrom));
 			if (r->from_problem)
-				json_object_set_new(j, "from_problem", json_string(r->from_problem));
+				json_object_set_new(j, "from_problem", tool_json_str(r->from_problem));
 			json_object_set_new(j, "report", report_json(au_msg_report_record(msg)));
 			tool_json_print(j);
 		} else
@@ -478,7 +461,7 @@ static const char verify_help[] =
 const tool_cmd tool_cmds_verify[] = {
 	{ NULL, "verify",
 	  "--ip IP --mfrom SENDER --helo NAME [--authserv-id ID] [--rfc7489]",
-	  "Check SPF, DKIM and DMARC of a message; print Authentication-Results.",
+	  "check SPF, DKIM and DMARC of a message; print Authentication-Results",
 	  verify_help, run_verify },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };

@@ -1,11 +1,13 @@
 /*
  * tool_common.c - helpers shared by authtool commands: DNS handle from the
- * global options, error and usage messages, JSON output, stdin reading.
+ * global options, command look-up, error and usage messages, JSON output,
+ * the message on standard input, lint findings.
  */
-#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "au_buf.h"
 #include "tool.h"
 
 /* DNS answers are cached for the life of one authtool run. */
@@ -35,8 +37,30 @@ tool_dns(tool_ctx *ctx)
 	if (st != AU_OK) {
 		tool_err(NULL, "%s", err[0] ? err : au_strerror(st));
 		ctx->dns = NULL;
+		ctx->dns_status = st;
 	}
 	return ctx->dns;
+}
+
+int
+tool_dns_failed(const tool_ctx *ctx)
+{
+	if (ctx->nzones)
+		return TOOL_EXIT_DATAERR;
+	if (ctx->dns_status == AU_EINVAL || ctx->dns_status == AU_ESYNTAX)
+		return TOOL_EXIT_USAGE;
+	return TOOL_EXIT_TEMPERROR;
+}
+
+const tool_cmd *
+tool_find_cmd(const tool_cmd *table, const char *name)
+{
+	const tool_cmd *c;
+
+	for (c = table; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
 }
 
 void
@@ -76,6 +100,14 @@ tool_usage(const tool_cmd *cmd, const char *fmt, ...)
 }
 
 int
+tool_opt_error(const tool_cmd *cmd, int o, char **argv)
+{
+	if (o == ':')
+		return tool_usage(cmd, "option %s needs a value", argv[optind - 1]);
+	return tool_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+int
 tool_help(const tool_cmd *cmd)
 {
 	if (cmd->group)
@@ -97,39 +129,134 @@ tool_json_print(json_t *obj)
 	json_decref(obj);
 }
 
-char *
-tool_read_stdin(const char *cmd, size_t max, size_t *lenp)
+json_t *
+tool_json_text(const char *s, size_t len)
 {
-	size_t len = 0, cap = 65536, n;
-	char *buf, *p;
+	char *buf;
+	size_t i, o = 0;
+	json_t *j;
 
-	if ((buf = malloc(cap + 1)) == NULL) {
-		tool_err(cmd, "out of memory");
-		return NULL;
+	if ((buf = malloc(len * 4 + 1)) == NULL)
+		return json_null();
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, 5, "\\x%02X", c);
 	}
-	while ((n = fread(buf + len, 1, cap - len, stdin)) > 0) {
-		len += n;
-		if (len == cap) {
-			if (cap >= max) {
-				tool_err(cmd, "input larger than %zu bytes", max);
-				free(buf);
-				return NULL;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			if ((p = realloc(buf, cap + 1)) == NULL) {
-				tool_err(cmd, "out of memory");
-				free(buf);
-				return NULL;
-			}
-			buf = p;
-		}
+	buf[o] = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j ? j : json_null();
+}
+
+json_t *
+tool_json_str(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	return tool_json_text(s, strlen(s));
+}
+
+msgread_status
+tool_read_message(const char *cmd, const msgread_ops *ops, void *arg,
+    msgread_info *info, int *rc)
+{
+	char err[512];
+	msgread_status ms;
+
+	ms = msgread(stdin, ops, arg, 0, info, err, sizeof err);
+	switch (ms) {
+	case MSGREAD_OK:
+	case MSGREAD_ABORT:
+		break;
+	case MSGREAD_NOTMSG:
+	case MSGREAD_TOOBIG:
+		tool_err(cmd, "standard input: %s", err);
+		*rc = TOOL_EXIT_DATAERR;
+		break;
+	case MSGREAD_IO:
+		tool_err(cmd, "reading standard input: %s", err);
+		*rc = TOOL_EXIT_DATAERR;
+		break;
+	case MSGREAD_NOMEM:
+	default:
+		tool_err(cmd, "reading standard input: out of memory");
+		*rc = TOOL_EXIT_TEMPERROR;
+		break;
 	}
-	if (ferror(stdin)) {
-		tool_err(cmd, "reading standard input: %s", strerror(errno));
-		free(buf);
-		return NULL;
+	return ms;
+}
+
+/* ---------------------------------------------------------------- findings */
+
+void
+tool_findings_init(tool_findings *f)
+{
+	f->list = json_array();
+	f->errors = f->warnings = 0;
+}
+
+void
+tool_vfinding(tool_findings *f, const char *sev, const char *fmt, va_list ap)
+{
+	au_buf b = AU_BUF_INIT(0);
+	json_t *o;
+
+	if (strcmp(sev, "error") == 0)
+		f->errors++;
+	else if (strcmp(sev, "warning") == 0)
+		f->warnings++;
+	if (au_buf_vprintf(&b, fmt, ap) != AU_OK || (o = json_object()) == NULL) {
+		au_buf_free(&b);
+		return;
 	}
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
+	json_object_set_new(o, "severity", json_string(sev));
+	json_object_set_new(o, "message", tool_json_str(au_buf_cstr(&b)));
+	json_array_append_new(f->list, o);
+	au_buf_free(&b);
+}
+
+void
+tool_finding(tool_findings *f, const char *sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tool_vfinding(f, sev, fmt, ap);
+	va_end(ap);
+}
+
+void
+tool_findings_print(const tool_findings *f)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(f->list); i++) {
+		json_t *o = json_array_get(f->list, i);
+
+		printf("%s: %s\n", json_string_value(json_object_get(o, "severity")),
+		    json_string_value(json_object_get(o, "message")));
+	}
+}
+
+int
+tool_findings_exit(const tool_findings *f, int temperror)
+{
+	if (temperror)
+		return TOOL_EXIT_TEMPERROR;
+	return f->errors ? TOOL_EXIT_NEGATIVE : TOOL_EXIT_PASS;
+}
+
+void
+tool_findings_free(tool_findings *f)
+{
+	json_decref(f->list);
+	f->list = NULL;
 }

@@ -409,6 +409,88 @@ test_random_against_reference(void **state)
 	}
 }
 
+/*
+ * RFC 6376 3.4.2 as written, on one field: name lower-cased, WSP before
+ * the colon dropped; value unfolded (CRLF, and bare LF, removed), WSP runs
+ * made one SP, WSP at both ends removed.
+ */
+static size_t
+ref_header(const char *f, size_t n, char *out)
+{
+	const char *colon = memchr(f, ':', n);
+	char *unf = malloc(n + 1);
+	size_t k = (size_t)(colon - f), i, m = 0, o = 0, a, b;
+
+	while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t'))
+		k--;
+	for (i = 0; i < k; i++)
+		out[o++] = (f[i] >= 'A' && f[i] <= 'Z') ? (char)(f[i] + 32) : f[i];
+	out[o++] = ':';
+	for (i = (size_t)(colon - f) + 1; i < n; i++) {
+		if (f[i] == '\r' && i + 1 < n && f[i + 1] == '\n')
+			continue;
+		if (f[i] == '\n')
+			continue;
+		unf[m++] = f[i];
+	}
+	for (a = 0; a < m && (unf[a] == ' ' || unf[a] == '\t'); a++)
+		;
+	for (b = m; b > a && (unf[b - 1] == ' ' || unf[b - 1] == '\t'); b--)
+		;
+	for (i = a; i < b; i++) {
+		if (unf[i] == ' ' || unf[i] == '\t') {
+			if (out[o - 1] != ' ' || i == a)
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = unf[i];
+	}
+	free(unf);
+	out[o++] = '\r';
+	out[o++] = '\n';
+	return o;
+}
+
+/* Random fields: relaxed header canonicalization == the reference. */
+static void
+test_random_headers_against_reference(void **state)
+{
+	static const char alphabet[] = { 'a', 'B', ' ', ' ', '\t', '\r', '\n', ':', (char)0xe9, 'x' };
+	unsigned seed = 777;
+	int iter;
+
+	for (iter = 0; iter < 20000; iter++) {
+		size_t n, i, rl;
+		char f[300], ref[700];
+		au_buf out = AU_BUF_INIT(0);
+
+		seed = seed * 1103515245u + 12345u;
+		n = 4 + (seed >> 16) % (iter % 4 ? 40 : 250);
+		memcpy(f, "Na:", 3);
+		for (i = 3; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			if (iter % 2 && (seed >> 16) % 8 != 0)
+				f[i] = (char)('a' + (seed >> 20) % 26);
+			else
+				f[i] = alphabet[(seed >> 16) % sizeof alphabet];
+		}
+		/* A name with white space before the colon now and then. */
+		if (iter % 5 == 0)
+			memcpy(f, "N \t", 3), f[3] = ':';
+		rl = ref_header(f, n, ref);
+		assert_int_equal(au_dkim__canon_header(AU_DKIM_CANON_RELAXED, f, n, 1, &out), AU_OK);
+		if (out.len != rl || memcmp(out.data, ref, rl) != 0) {
+			fprintf(stderr, "# header mismatch on:");
+			for (i = 0; i < n; i++)
+				fprintf(stderr, " %02x", (unsigned char)f[i]);
+			fprintf(stderr, "\n");
+		}
+		assert_int_equal(out.len, rl);
+		assert_memory_equal(out.data, ref, rl);
+		au_buf_free(&out);
+	}
+}
+
 /* Counting sink: a huge body of empty lines must cost no memory. */
 static void
 count_write(void *arg, const void *p, size_t n)
@@ -496,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_header_corners),
 		cmocka_unit_test(test_split_invariance),
 		cmocka_unit_test(test_random_against_reference),
+		cmocka_unit_test(test_random_headers_against_reference),
 		cmocka_unit_test(test_many_empty_lines_constant_memory),
 		cmocka_unit_test(test_limit),
 	};
