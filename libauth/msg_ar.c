@@ -1,13 +1,13 @@
 /*
  * msg_ar.c - the Authentication-Results value of a finished au_msg
- * session (RFC 8601 2.7.1 dkim, 2.7.2 spf, RFC 9989 9.1 dmarc):
+ * session (RFC 8601 2.7.1 dkim, 2.7.2 spf, RFC 9989 IANA considerations: dmarc):
  *
  *   spf=RESULT (reason) smtp.mailfrom=SENDER        MAIL FROM identity
  *   spf=RESULT (reason) smtp.helo=HELO              HELO identity
  *   dkim=RESULT (reason) header.d=D header.s=S header.a=ALG header.b=FIRST8
  *                                                    each signature (up to 61)
  *   dkim=none                                        no signature
- *   dmarc=RESULT (reason) header.from=DOMAIN policy.dmarc=DISPOSITION
+ *   dmarc=RESULT (reason) header.from=DOMAIN policy.dmarc=POLICY
  *
  * With a null reverse-path the MAIL FROM check is the HELO identity
  * (RFC 7208 2.4), written once as smtp.helo.
@@ -122,8 +122,16 @@ add_dmarc(au_ar_writer *w, const au_msg *m)
 		return st;
 	if (v->record == NULL)
 		return AU_OK;
+	/*
+	 * policy.dmarc is "the evaluated DMARC policy applied/to be applied
+	 * after policy options including pct and sp have been processed"
+	 * (RFC 9989 IANA registry): for a failing message that is the
+	 * disposition (t=y and pct already applied); a passing message is
+	 * not acted on, so it shows the policy that governs its domain.
+	 */
 	return au_ar_add_prop(w, "policy", "dmarc",
-	    au_dmarc_policy_str(v->disposition));
+	    au_dmarc_policy_str(v->result == AU_DMARC_FAIL ?
+	    v->disposition : v->policy));
 }
 
 au_status

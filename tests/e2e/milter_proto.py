@@ -125,6 +125,8 @@ def scenarios(tmp, world, sock, conf, milter):
     v = "".join(h[2] for h in e2elib.inserted_headers(out))
     t.ok("spf=pass" in v and "dkim=pass" in v and "dmarc=pass" in v and
          "eom c" in out, "remote sender: spf, dkim and dmarc pass", out)
+    t.ok("policy.dmarc=reject" in v,
+         "A-R of a pass names the domain's policy: policy.dmarc=reject", v)
 
     # --- a second SMTP session on the same milter connection (QUIT_NC):
     # the negotiated flags (leading space, no-reply steps) still hold
@@ -176,6 +178,8 @@ def scenarios(tmp, world, sock, conf, milter):
     rc, out = load(sock, f8, "--ip", "203.0.113.66", "--from", "q@quar.test")
     t.ok("quarantine " in out and "eom c" in out and "dmarc=fail" in out,
          "p=quarantine failure is quarantined and accepted with A-R", out)
+    t.ok("policy.dmarc=quarantine" in out,
+         "A-R names the applied policy: policy.dmarc=quarantine", out)
 
     # --- p=none failure: accepted with dmarc=fail
     m9, _ = message("n@none.test", "p none")
@@ -183,6 +187,7 @@ def scenarios(tmp, world, sock, conf, milter):
     rc, out = load(sock, f9, "--ip", "203.0.113.66", "--from", "n@none.test")
     t.ok("dmarc=fail" in out and "eom c" in out and "quarantine" not in out,
          "p=none failure is only recorded", out)
+    t.ok("policy.dmarc=none" in out, "A-R: policy.dmarc=none for p=none", out)
 
     # --- DNS that does not answer: 451 4.7.x
     m10, _ = message("s@slow.test", "slow dns")
