@@ -144,6 +144,22 @@ now(void)
 
 /* ------------------------------------------------------------ messages */
 
+static void
+message_free(message *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nh; i++) {
+		free(m->name[i]);
+		free(m->value[i]);
+	}
+	free(m->name);
+	free(m->value);
+	free(m->lead);
+	free(m->body);
+	free(m);
+}
+
 static message *
 load_message(const char *path)
 {
@@ -1003,5 +1019,12 @@ main(int argc, char **argv)
 			    "%ld unexpected replies\n", n, o.conc, el, rate, p50, p99,
 			    pmax, errors, mism);
 	}
+	for (k = 0; k < o.conc; k++)
+		free(w[k].lat);
+	free(w);
+	free(all);
+	for (i = 0; i < o.nmsgs; i++)
+		message_free(o.msgs[i]);
+	free(o.msgs);
 	return errors || mism ? 1 : 0;
 }

@@ -8,11 +8,18 @@ loopback port; nothing of the system's Postfix is touched), and the
 authmilter process itself.
 
 The milter binary is $AUTHMILTER, else $top_builddir/milter/authmilter, so
-the same scenarios can run against an ASan build.
+the same scenarios can run against an ASan build.  Every milter log (and
+any other output handed to note_output) is scanned for sanitizer reports:
+Tap.done() adds one test point "authmilter ran clean under sanitizers" to
+each script that ran the milter.  LeakSanitizer runs at exit, so milters are
+stopped with SIGTERM (Milter.stop / Milter.term); tests/e2e/lsan.supp holds
+suppressions for leaks inside libraries that are not ours.
 """
 
 import base64
+import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -64,6 +71,10 @@ class Tap:
             print("# " + line, flush=True)
 
     def done(self):
+        if _SAN["used"]:
+            problem = sanitizer_problem()
+            self.ok(problem is None, "authmilter ran clean under sanitizers",
+                    problem)
         print("1..%d" % self.n, flush=True)
         return 1 if self.failed else 0
 
@@ -221,6 +232,76 @@ class Sink:
         self.sock.close()
 
 
+# ------------------------------------------------------------------ sanitizers
+
+# Milters and other sources of output to scan for sanitizer reports.
+_SAN = {"used": False, "milters": [], "texts": [], "globs": []}
+
+SAN_RE = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
+                    r"ThreadSanitizer|MemorySanitizer|runtime error:|"
+                    r"==\d+==\s*ERROR: ")
+LSAN_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
+
+
+def sanitizer_env(log_dir=None):
+    """The environment for an authmilter process: leak checking on, our
+    LeakSanitizer suppressions, and (with log_dir, for a daemon whose
+    stderr goes to /dev/null) reports written to log_dir/san.PID."""
+    env = dict(os.environ)
+    extra = {"ASAN_OPTIONS": "detect_leaks=1",
+             "LSAN_OPTIONS": "suppressions=%s:print_suppressions=0" % LSAN_SUPP}
+    if log_dir:
+        path = os.path.join(log_dir, "san")
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            extra[k] = extra.get(k, "") + ":log_path=" + path
+        _SAN["globs"].append(path + ".*")
+    for k, v in extra.items():
+        env[k] = (env[k] + ":" + v.lstrip(":")) if env.get(k) else v.lstrip(":")
+    _SAN["used"] = True
+    return env
+
+
+def note_output(text, where):
+    """Scan output of a milter run outside Milter (e.g. authmilter -n)."""
+    _SAN["used"] = True
+    _SAN["texts"].append((where, text))
+
+
+def _excerpt(text):
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if SAN_RE.search(line):
+            return "\n".join(lines[max(0, i - 3):i + 50])
+    return None
+
+
+def collect_sanitizer_logs():
+    """Read the sanitizer log files of sanitizer_env(log_dir) now (call it
+    once the process has exited and before log_dir is removed)."""
+    for g in _SAN["globs"]:
+        for path in sorted(glob.glob(g)):
+            with open(path, errors="replace") as f:
+                note_output(f.read(), path)
+    _SAN["globs"] = []
+
+
+def sanitizer_problem():
+    """None if no sanitizer report was seen, else where and an excerpt.
+    Milters still running are stopped first (SIGTERM, so LSan runs); their
+    logs are read through a descriptor kept open, so a removed temp dir
+    does not hide them."""
+    for m in _SAN["milters"]:
+        m.stop()
+    collect_sanitizer_logs()
+    sources = [(m.log, m.log_text()) for m in _SAN["milters"]]
+    sources += _SAN["texts"]
+    for where, text in sources:
+        ex = _excerpt(text)
+        if ex is not None:
+            return "sanitizer report in %s:\n%s" % (where, ex)
+    return None
+
+
 # ------------------------------------------------------------------ milter
 
 class Milter:
@@ -231,12 +312,16 @@ class Milter:
         self.log = log
         self.extra = list(extra)
         self.proc = None
+        self.termed = False
+        _SAN["milters"].append(self)
 
     def start(self, port=None, wait=15.0):
         cmd = [milter_binary(), "-f", "-c", self.conf] + self.extra
-        env = dict(os.environ)
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env = sanitizer_env()
         self.logf = open(self.log, "ab")
+        if getattr(self, "logr", None) is None:
+            self.logr = open(self.log, "rb")
+        self.termed = False
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=self.logf, stderr=self.logf, env=env)
         if port is not None and not wait_port(port, wait):
@@ -251,6 +336,13 @@ class Milter:
         except OSError:
             return ""
 
+    def log_text(self):
+        """The whole log, even after its file was removed."""
+        if getattr(self, "logr", None) is None:
+            return self.read_log()
+        self.logr.seek(0)
+        return self.logr.read().decode(errors="replace")
+
     def hup(self):
         self.proc.send_signal(signal.SIGHUP)
 
@@ -259,11 +351,19 @@ class Milter:
             self.proc.kill()
             self.proc.wait()
 
-    def stop(self, timeout=10.0):
-        """SIGTERM; returns the exit status (None if it had to be killed)."""
+    def term(self):
+        """SIGTERM without waiting (libmilter takes up to ~5 s to stop);
+        stop() or Tap.done() waits for it later."""
+        if self.proc and self.proc.poll() is None and not self.termed:
+            self.proc.send_signal(signal.SIGTERM)
+            self.termed = True
+
+    def stop(self, timeout=20.0):
+        """SIGTERM and wait, so LeakSanitizer runs at exit; returns the
+        exit status (None if it had to be killed)."""
         if not self.proc or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
+        self.term()
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -539,11 +639,21 @@ def dkim_verify_all(msg, dnsfunc):
     return out
 
 
+def client_env():
+    """The environment for bench/milterload: the test client's own memory at
+    exit is not under test, and a LeakSanitizer report from an ASan build
+    of it would garble its --print output."""
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = (env["ASAN_OPTIONS"] + ":" if env.get("ASAN_OPTIONS")
+                           else "") + "detect_leaks=0"
+    return env
+
+
 def milterload(sock, msgfile, *args, timeout=60):
     """Run bench/milterload --print for one message; returns (rc, stdout)."""
     r = subprocess.run([milterload_binary(), "-s", sock, "-m", msgfile,
                         "--print"] + list(args), capture_output=True,
-                       text=True, timeout=timeout)
+                       text=True, timeout=timeout, env=client_env())
     return r.returncode, r.stdout + r.stderr
 
 

@@ -24,7 +24,9 @@ t = e2elib.Tap()
 
 def run(*args):
     r = subprocess.run([e2elib.milter_binary()] + list(args),
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60,
+                       env=e2elib.sanitizer_env())
+    e2elib.note_output(r.stdout + r.stderr, "authmilter " + " ".join(args))
     return r.returncode, r.stdout + r.stderr
 
 

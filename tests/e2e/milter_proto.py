@@ -210,7 +210,8 @@ def scenarios(tmp, world, sock, conf, milter):
     loadproc = subprocess.Popen(
         [e2elib.milterload_binary(), "-s", sock, "-m", f4, "-c", "4", "-t", "4",
          "--ip", "198.51.100.10", "--from", "sam@pass.test", "--expect", "c"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=e2elib.client_env())
     time.sleep(0.5)
     for _ in range(15):
         milter.hup()
@@ -269,7 +270,7 @@ def other_tests(tmp, world):
         t.ok(("connect a" in out or "data a" in out) and "eom" not in out,
              "PeerList client is accepted unchecked", out)
     finally:
-        m.kill()        # SIGTERM is tested once; libmilter takes ~5 s for it
+        m.term()        # libmilter takes ~5 s to stop: Tap.done() waits
 
     # UNIX socket with UMask, daemon mode, PidFile
     sockdir = os.path.join(tmp, "run")
@@ -279,7 +280,7 @@ def other_tests(tmp, world):
     conf = world.config("unix:" + path, path=os.path.join(tmp, "unix.conf"),
                         UMask="007", PidFile=pidfile)
     r = subprocess.run([e2elib.milter_binary(), "-c", conf], capture_output=True,
-                       text=True, timeout=30)
+                       text=True, timeout=30, env=e2elib.sanitizer_env(sockdir))
     t.ok(r.returncode == 0, "daemon mode: the parent exits 0 once serving",
          r.stdout + r.stderr)
     pid = 0
@@ -308,6 +309,7 @@ def other_tests(tmp, world):
                 time.sleep(0.1)
             except OSError:
                 break
+    e2elib.collect_sanitizer_logs()     # the daemon's stderr is /dev/null
     t.ok(not os.path.exists(pidfile), "PidFile removed at exit")
 
     # UserID: privileges dropped, cannot come back
@@ -331,7 +333,7 @@ def other_tests(tmp, world):
             t.ok(rc == 0 and len(e2elib.inserted_headers(out)) == 2,
                  "keys loaded before dropping privileges still sign", out)
         finally:
-            m.kill()
+            m.term()
     else:
         t.ok(True, "# SKIP UserID needs root")
         t.ok(True, "# SKIP UserID needs root")
