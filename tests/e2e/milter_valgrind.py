@@ -7,12 +7,12 @@ verify configuration (keys, zone, DNS server and configuration from
 e2elib.World).  bench/milterload sends N small messages to be signed
 (internal client 127.0.0.1) and N to be verified (a DKIM-signed message
 from an outside sender whose SPF passes); the milter is stopped with
-SIGTERM and valgrind's summary is read.  Done for N=20 and N=200:
+SIGTERM and valgrind's summary is read.  Done for N=40 and N=400:
 
   - valgrind reports no errors (memcheck errors or definite/indirect leaks);
   - "definitely lost" and "indirectly lost" are 0 bytes in both runs;
   - "still reachable" at exit does not grow with the number of messages
-    (under 1 KB difference between the runs): nothing is kept per message.
+    (under 4 KB difference between the runs): nothing is kept per message.
 
 Skips (TAP "1..0 # SKIP") when valgrind is not installed or the milter is
 a sanitizer build (AUTHTOOL_SANITIZED=1 or linked with libasan), which
@@ -34,8 +34,12 @@ from e2elib import message  # noqa: E402
 
 t = e2elib.Tap()
 VALGRIND = shutil.which("valgrind")
-RUNS = (20, 200)
-SLACK = 1024        # bytes of "still reachable" allowed to differ
+RUNS = (40, 400)
+# Bytes of "still reachable" allowed to differ between the runs.  One-off
+# state (threads, caches filled on first use) varies by a few KB from run
+# to run; anything kept per message would show 360 times over: 4 KB
+# catches even 12 bytes a message.
+SLACK = 4096
 
 
 def sanitized(binary):
