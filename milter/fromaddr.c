@@ -1,93 +1,37 @@
 /*
  * fromaddr.c - the address of a From header field, for the SigningTable
- * lookup (RFC 5322 3.4 mailbox / address-list, including display names,
- * comments, quoted strings, groups and obsolete routes).  Only what the
- * table lookup needs: the first mailbox, as lower-case "local@domain".
- * Single pass, no recursion, output bounded.
+ * lookup: the first mailbox, as lower-case "local@domain".  The parsing is
+ * libauth's RFC 5322 address-list parser (au_addr), the same one DMARC
+ * uses, so signing and verification never disagree on the From address.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+#include "au_addr.h"
 #include "tables.h"
-
-#define ADDR_MAX 512
 
 int
 am_from_address(const char *v, size_t len, char *out, size_t outlen)
 {
-	char buf[ADDR_MAX + 1];
-	size_t i, n = 0;
-	unsigned depth = 0;
-	int inq = 0, angle = 0;
-	char c, *at;
+	au_addr_list *l = NULL;
+	const au_addr *a;
+	char err[128];
+	int n, rc = -1;
+	size_t i;
 
-	for (i = 0; i < len; i++) {
-		c = v[i];
-		if (inq) {
-			if (c == '\\' && i + 1 < len)
-				c = v[++i];
-			else if (c == '"') {
-				inq = 0;
-				continue;
+	if (au_addr_parse(v, len, &l, err, sizeof(err)) != AU_OK)
+		return -1;
+	if (l->naddrs > 0) {
+		a = &l->addrs[0];
+		if (a->domain != NULL && a->domain[0] != '\0' && a->local != NULL) {
+			n = snprintf(out, outlen, "%s@%s", a->local, a->domain);
+			if (n > 0 && (size_t)n < outlen) {
+				for (i = 0; out[i]; i++)
+					out[i] = (char)tolower((unsigned char)out[i]);
+				rc = 0;
 			}
-			if (c == '\r' || c == '\n')
-				continue;
-			if (n >= ADDR_MAX)
-				return -1;
-			buf[n++] = c;
-			continue;
-		}
-		if (depth > 0) {
-			if (c == '\\')
-				i++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')')
-				depth--;
-			continue;
-		}
-		switch (c) {
-		case '(':
-			depth = 1;
-			continue;
-		case '"':
-			inq = 1;
-			continue;
-		case ' ': case '\t': case '\r': case '\n':
-			continue;
-		case '<':
-			n = 0;		/* what came before was a display name */
-			angle = 1;
-			continue;
-		case '>':
-			if (angle)
-				goto done;
-			continue;
-		case ':':
-			n = 0;		/* group name, or end of an obsolete route */
-			continue;
-		case ',':
-			if (angle)	/* inside an obsolete route list */
-				continue;
-			if (n > 0)
-				goto done;
-			continue;
-		case ';':
-			if (n > 0 && !angle)
-				goto done;
-			continue;
-		default:
-			if (n >= ADDR_MAX)
-				return -1;
-			buf[n++] = c;
 		}
 	}
-done:
-	buf[n] = '\0';
-	if ((at = strrchr(buf, '@')) == NULL || at == buf || at[1] == '\0')
-		return -1;
-	if (n + 1 > outlen)
-		return -1;
-	for (i = 0; i <= n; i++)
-		out[i] = (char)tolower((unsigned char)buf[i]);
-	return 0;
+	au_addr_list_free(l);
+	return rc;
 }
