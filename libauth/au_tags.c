@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "au_tags.h"
@@ -123,10 +124,16 @@ skip_val(const char *s, size_t i, size_t len)
 
 #define SHOWN(t) (int)((t)->namelen > 20 ? 20 : (t)->namelen), (t)->name
 
+/* Skip FWS only when s[i] starts some: the common case costs one lookup. */
+#define SKIP_FWS(s, len, i) \
+	((i) < (len) && (cls[(unsigned char)(s)[i]] & (C_WSP | C_EOL)) ? \
+	    skip_fws((s), (len), &(i)) : 0)
+
 au_status
 au_tags_parse(au_taglist *tl, const char *s, size_t len, char *err, size_t errlen)
 {
 	size_t i = 0, j, k, start;
+	uint64_t seen1 = 0;	/* one-letter names seen: bit (letter & 63) */
 	au_tag *t;
 
 	pthread_once(&cls_once, cls_init);
@@ -135,7 +142,7 @@ au_tags_parse(au_taglist *tl, const char *s, size_t len, char *err, size_t errle
 	if (errlen)
 		err[0] = '\0';
 	for (;;) {
-		if (skip_fws(s, len, &i) < 0)
+		if (SKIP_FWS(s, len, i) < 0)
 			return tag_err(err, errlen, AU_ESYNTAX,
 			    "line break not followed by white space at offset %zu", i);
 		if (i == len)
@@ -150,7 +157,7 @@ au_tags_parse(au_taglist *tl, const char *s, size_t len, char *err, size_t errle
 			return tag_err(err, errlen, AU_ESYNTAX,
 			    "tag name expected at offset %zu, found '%c'", i,
 			    (s[i] > 32 && s[i] < 127) ? s[i] : '?');
-		start = i;
+		start = i++;
 		while (i < len && (cls[(unsigned char)s[i]] & C_NAME) == C_NAME)
 			i++;
 		if (tl->count == AU_TAGS_MAX)
@@ -159,16 +166,27 @@ au_tags_parse(au_taglist *tl, const char *s, size_t len, char *err, size_t errle
 		t = &tl->tag[tl->count];
 		t->name = s + start;
 		t->namelen = i - start;
-		for (k = 0; k < tl->count; k++)
-			if (tl->tag[k].namelen == t->namelen && tl->tag[k].name[0] == t->name[0] &&
-			    memcmp(tl->tag[k].name, t->name, t->namelen) == 0)
+		if (t->namelen == 1) {
+			/* Letters: 'A'-'Z' & 63 is 1-26, 'a'-'z' & 63 is 33-58. */
+			uint64_t bit = (uint64_t)1 << ((unsigned char)s[start] & 63);
+
+			if (seen1 & bit)
 				return tag_err(err, errlen, AU_ESYNTAX,
 				    "duplicate tag '%.*s'", SHOWN(t));
-		if (skip_fws(s, len, &i) < 0 || i >= len || s[i] != '=')
+			seen1 |= bit;
+		} else {
+			for (k = 0; k < tl->count; k++)
+				if (tl->tag[k].namelen == t->namelen &&
+				    tl->tag[k].name[0] == t->name[0] &&
+				    memcmp(tl->tag[k].name, t->name, t->namelen) == 0)
+					return tag_err(err, errlen, AU_ESYNTAX,
+					    "duplicate tag '%.*s'", SHOWN(t));
+		}
+		if (SKIP_FWS(s, len, i) < 0 || i >= len || s[i] != '=')
 			return tag_err(err, errlen, AU_ESYNTAX, "tag '%.*s' has no '='", SHOWN(t));
 		i++;
 		t->raw_start = i;
-		if (skip_fws(s, len, &i) < 0)
+		if (SKIP_FWS(s, len, i) < 0)
 			return tag_err(err, errlen, AU_ESYNTAX,
 			    "line break not followed by white space in tag '%.*s'", SHOWN(t));
 		/* tag-value: up to ';' or the end; the last non-white octet ends it. */

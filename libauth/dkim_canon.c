@@ -269,9 +269,12 @@ scan_simple(const unsigned char *p, const unsigned char *q, const unsigned char 
 void
 au_dkim__body_init(dkim_body *b, au_dkim_canon c)
 {
-	memset(b, 0, offsetof(dkim_body, stage));
+	/* The sink pointers and the stage need no clearing: nsinks and stagelen say what is valid. */
 	b->canon = c;
-	b->maxlimit = 0;
+	b->pend = b->total = b->maxlimit = 0;
+	b->wsp = b->cr = b->any = b->done = b->final = 0;
+	b->nsinks = 0;
+	b->stagelen = 0;
 }
 
 int
@@ -495,99 +498,139 @@ hdr_scan(const unsigned char *f, size_t i, size_t n)
 	return n;
 }
 
-au_status
-au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf *o)
+/* Simple header canonicalization of f[0..n): as is, but a bare LF becomes CRLF. */
+static char *
+simple_copy(const char *f, size_t n, char *w)
 {
-	const char *colon = memchr(f, ':', n), *nl;
-	const unsigned char *u = (const unsigned char *)f;
-	size_t i, j, k;
-	au_status st;
-	char *w;
+	const char *nl;
+	size_t i, k;
+
+	for (i = 0; i < n; i = k + 1) {
+		nl = memchr(f + i, '\n', n - i);
+		k = nl ? (size_t)(nl - f) : n;
+		memcpy(w, f + i, k - i);
+		w += k - i;
+		if (k == n)
+			break;
+		if (k == 0 || f[k - 1] != '\r')
+			*w++ = '\r';
+		*w++ = '\n';
+	}
+	return w;
+}
+
+/*
+ * Relaxed canonicalization of a header value u[i..n): unfold (CRLF and bare
+ * LF vanish), runs of WSP become one SP, none at the end; with strip_lead
+ * none at the start either.  A lone CR is an ordinary octet.
+ */
+static char *
+relaxed_value(const unsigned char *u, size_t i, size_t n, char *w, int strip_lead)
+{
+	size_t j;
 	int pending = 0;
 
-	if (colon == NULL)
-		return AU_ESYNTAX;
-	/* The output is never longer than 2n + 2. */
-	if ((st = au_buf_reserve(o, 2 * n + 2)) != AU_OK)
-		return st;
-	w = o->data + o->len;
-	if (c == AU_DKIM_CANON_SIMPLE) {
-		/* As is, but a bare LF becomes CRLF. */
-		for (i = 0; i < n; i = k + 1) {
-			nl = memchr(f + i, '\n', n - i);
-			k = nl ? (size_t)(nl - f) : n;
-			memcpy(w, f + i, k - i);
-			w += k - i;
-			if (k == n)
-				break;
-			if (k == 0 || f[k - 1] != '\r')
-				*w++ = '\r';
-			*w++ = '\n';
-		}
-	} else {
-		/* Name: lower case, white space before the colon dropped. */
-		k = (size_t)(colon - f);
-		while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t'))
-			k--;
-		for (i = 0; i < k; i++) {
-			unsigned char ch = u[i];
-
-			*w++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : (char)ch;
-		}
-		*w++ = ':';
-		/*
-		 * Value: unfold (CRLF and bare LF vanish), runs of WSP become one
-		 * SP, none at the start or the end.  A lone CR is an ordinary octet.
-		 */
-		i = (size_t)(colon - f) + 1;
-		for (;;) {		/* leading white space and folding */
-			if (i < n && (u[i] == ' ' || u[i] == '\t' || u[i] == '\n'))
-				i++;
-			else if (i + 1 < n && u[i] == '\r' && u[i + 1] == '\n')
-				i += 2;
-			else
-				break;
-		}
-		while (i < n) {
-			j = hdr_scan(u, i, n);
-			if (j > i) {
-				if (pending)
-					*w++ = ' ';
-				pending = 0;
-				memcpy(w, f + i, j - i);
-				w += j - i;
-				i = j;
-				if (i == n)
-					break;
-			}
-			/* u[i] is white space, a line end or another control octet. */
-			if (u[i] == ' ' || u[i] == '\t' || u[i] == '\n' ||
-			    (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')) {
-				int wsp = pending;
-
-				while (i < n) {
-					if (u[i] == ' ' || u[i] == '\t') {
-						wsp = 1;
-						i++;
-					} else if (u[i] == '\n')
-						i++;
-					else if (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
-						i += 2;
-					else
-						break;
-				}
-				/*
-				 * Line breaks just vanish; WSP (some content came before)
-				 * becomes one SP if more content comes.
-				 */
-				pending = wsp && i < n;
-				continue;
-			}
+	while (strip_lead) {		/* leading white space and folding */
+		if (i < n && (u[i] == ' ' || u[i] == '\t' || u[i] == '\n'))
+			i++;
+		else if (i + 1 < n && u[i] == '\r' && u[i + 1] == '\n')
+			i += 2;
+		else
+			break;
+	}
+	while (i < n) {
+		j = hdr_scan(u, i, n);
+		if (j > i) {
 			if (pending)
 				*w++ = ' ';
 			pending = 0;
-			*w++ = f[i++];		/* a lone CR or another control octet */
+			memcpy(w, u + i, j - i);
+			w += j - i;
+			i = j;
+			if (i == n)
+				break;
 		}
+		/* u[i] is white space, a line end or another control octet. */
+		if (u[i] == ' ' || u[i] == '\t' || u[i] == '\n' ||
+		    (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')) {
+			int wsp = pending;
+
+			while (i < n) {
+				if (u[i] == ' ' || u[i] == '\t') {
+					wsp = 1;
+					i++;
+				} else if (u[i] == '\n')
+					i++;
+				else if (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
+					i += 2;
+				else
+					break;
+			}
+			/*
+			 * Line breaks just vanish; WSP (some content came before)
+			 * becomes one SP if more content comes.
+			 */
+			pending = wsp && i < n;
+			continue;
+		}
+		if (pending)
+			*w++ = ' ';
+		pending = 0;
+		*w++ = (char)u[i++];	/* a lone CR or another control octet */
+	}
+	return w;
+}
+
+/* Canonical f[0..n) (which holds the colon) at w; returns the new end, NULL without a colon. */
+static char *
+canon_field(au_dkim_canon c, const char *f, size_t n, char *w)
+{
+	const char *colon = memchr(f, ':', n);
+	const unsigned char *u = (const unsigned char *)f;
+	size_t i, k;
+
+	if (colon == NULL)
+		return NULL;
+	if (c == AU_DKIM_CANON_SIMPLE)
+		return simple_copy(f, n, w);
+	/* Name: lower case, white space before the colon dropped. */
+	k = (size_t)(colon - f);
+	while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t'))
+		k--;
+	for (i = 0; i < k; i++) {
+		unsigned char ch = u[i];
+
+		*w++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : (char)ch;
+	}
+	*w++ = ':';
+	return relaxed_value(u, (size_t)(colon - f) + 1, n, w, 1);
+}
+
+au_status
+au_dkim__canon_header(au_dkim_canon c, const char *f, size_t n, int crlf, au_buf *o)
+{
+	return au_dkim__canon_header_cut(c, f, n, n, n, crlf, o);
+}
+
+au_status
+au_dkim__canon_header_cut(au_dkim_canon c, const char *f, size_t n, size_t cut0,
+    size_t cut1, int crlf, au_buf *o)
+{
+	au_status st;
+	char *w;
+
+	if (cut0 > cut1 || cut1 > n)
+		return AU_EINVAL;
+	/* The output is never longer than 2n + 2. */
+	if ((st = au_buf_reserve(o, 2 * n + 2)) != AU_OK)
+		return st;
+	if ((w = canon_field(c, f, cut0, o->data + o->len)) == NULL)
+		return AU_ESYNTAX;
+	if (cut1 < n) {
+		if (c == AU_DKIM_CANON_SIMPLE)
+			w = simple_copy(f + cut1, n - cut1, w);
+		else
+			w = relaxed_value((const unsigned char *)f + cut1, 0, n - cut1, w, 0);
 	}
 	if (crlf) {
 		*w++ = '\r';

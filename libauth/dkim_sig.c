@@ -14,6 +14,10 @@
 #include <string.h>
 #include "dkim_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static int
 fail(char *reason, size_t rlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -148,6 +152,35 @@ within(const char *a, const char *d)
 	return an > dn && a[an - dn - 1] == '.' && au_dkim__ieq(a + an - dn, dn, d, dn);
 }
 
+/* End of the header field name (octets 33..126 but ':') starting at v[i]. */
+static size_t
+hname_end(const char *v, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i sp = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7f);
+	const __m128i colon = _mm_set1_epi8(':');
+
+	while (i + 16 <= n) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+		/* signed lanes: octets of 0x80 and above are negative, not > SP */
+		__m128i ok = _mm_andnot_si128(_mm_cmpeq_epi8(c, colon),
+		    _mm_and_si128(_mm_cmpgt_epi8(c, sp), _mm_cmplt_epi8(c, del)));
+		unsigned m = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 33 || c > 126 || c == ':')
+			break;
+	}
+	return i;
+}
+
 /* h=: hdr-name *( [FWS] ":" [FWS] hdr-name ), From required. */
 static int
 parse_h(dkim_sig *sig, const au_tag *t, size_t base, char *reason, size_t rlen)
@@ -161,13 +194,7 @@ parse_h(dkim_sig *sig, const au_tag *t, size_t base, char *reason, size_t rlen)
 		    t->value[i] == '\r' || t->value[i] == '\n'))
 			i++;
 		start = i;
-		while (i < t->valuelen) {
-			unsigned char c = (unsigned char)t->value[i];
-
-			if (c < 33 || c > 126 || c == ':')
-				break;
-			i++;
-		}
+		i = hname_end(t->value, i, t->valuelen);
 		if (i == start)
 			return fail(reason, rlen, "h= has an empty or malformed header field name");
 		if (sig->nh == DKIM_MAX_HNAMES)
@@ -175,7 +202,8 @@ parse_h(dkim_sig *sig, const au_tag *t, size_t base, char *reason, size_t rlen)
 			    DKIM_MAX_HNAMES);
 		sig->h[sig->nh].off = (uint32_t)(base + start);
 		sig->h[sig->nh].len = (uint32_t)(i - start);
-		if (au_dkim__ieq(t->value + start, i - start, "from", 4))
+		sig->h[sig->nh].hash = au_dkim__name_hash(t->value + start, i - start);
+		if (i - start == 4 && au_dkim__ieq(t->value + start, 4, "from", 4))
 			from = 1;
 		sig->nh++;
 		while (i < t->valuelen && (t->value[i] == ' ' || t->value[i] == '\t' ||

@@ -8,6 +8,10 @@
 #include <string.h>
 #include "dkim_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
@@ -28,10 +32,101 @@ au_dkim__sha256(void)
 	return sha256_md ? sha256_md : EVP_sha256();
 }
 
-/* Base64 alphabet: value 0..63; B64_WS white space (skipped); B64_PAD '='; B64_BAD. */
-enum { B64_WS = 64, B64_PAD = 65, B64_BAD = 255 };
-static unsigned char b64_tab[256];
+#if defined(__SSE2__)
+/*
+ * The 16 base64 values of the octets c, or all-ones in the mask when one of
+ * them is not in the alphabet.  Octets of 0x80 and above are negative as
+ * signed lanes and fall outside every range.
+ */
+static inline __m128i
+b64_values16(__m128i c, unsigned *okmask)
+{
+	const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('A' - 1)),
+	    _mm_cmplt_epi8(c, _mm_set1_epi8('Z' + 1)));
+	const __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('a' - 1)),
+	    _mm_cmplt_epi8(c, _mm_set1_epi8('z' + 1)));
+	const __m128i di = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+	    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+	const __m128i pl = _mm_cmpeq_epi8(c, _mm_set1_epi8('+'));
+	const __m128i sl = _mm_cmpeq_epi8(c, _mm_set1_epi8('/'));
+	__m128i d;
+
+	*okmask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(up, lo),
+	    _mm_or_si128(di, _mm_or_si128(pl, sl))));
+	/* value = octet + offset of its range: A-Z -65, a-z -71, 0-9 +4, '+' +19, '/' +16 */
+	d = _mm_or_si128(_mm_or_si128(_mm_and_si128(up, _mm_set1_epi8(-65)),
+	    _mm_and_si128(lo, _mm_set1_epi8(-71))), _mm_or_si128(_mm_and_si128(di,
+	    _mm_set1_epi8(4)), _mm_or_si128(_mm_and_si128(pl, _mm_set1_epi8(19)),
+	    _mm_and_si128(sl, _mm_set1_epi8(16)))));
+	return _mm_add_epi8(c, d);
+}
+
+/*
+ * Decode 16 alphabet octets at in into 12 octets at out; out must have room
+ * for 16 (the tail of the store is scratch).  Returns 0, with nothing
+ * useful written, when any of the 16 is not in the alphabet.
+ */
+static int
+b64_block16_sse2(const unsigned char *in, unsigned char *out)
+{
+	unsigned ok;
+	__m128i v = b64_values16(_mm_loadu_si128((const __m128i *)(const void *)in), &ok);
+	__m128i w16, w32;
+	uint32_t x[4];
+	int j;
+
+	if (ok != 0xffff)
+		return 0;
+	/* Two 6-bit values per 16-bit lane into 12 bits, two of those into 24. */
+	w16 = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xff)), 6),
+	    _mm_srli_epi16(v, 8));
+	w32 = _mm_or_si128(_mm_slli_epi32(_mm_and_si128(w16, _mm_set1_epi32(0xffff)), 12),
+	    _mm_srli_epi32(w16, 16));
+	_mm_storeu_si128((__m128i *)(void *)x, w32);
+	for (j = 0; j < 4; j++) {
+		uint32_t be = __builtin_bswap32(x[j] << 8);	/* x2 x1 x0 0 in memory */
+
+		memcpy(out + 3 * j, &be, 4);
+	}
+	return 1;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(AU_NO_SSSE3)
+#include <tmmintrin.h>
+#define HAVE_B64_SSSE3 1
+
+/* The same with SSSE3: multiply-add packs the values, one shuffle orders the octets. */
+__attribute__((target("ssse3")))
+static int
+b64_block16_ssse3(const unsigned char *in, unsigned char *out)
+{
+	unsigned ok;
+	__m128i v = b64_values16(_mm_loadu_si128((const __m128i *)(const void *)in), &ok);
+	__m128i w16, w32;
+
+	if (ok != 0xffff)
+		return 0;
+	/* lane pairs: a * 64 + b (12 bits), then p * 4096 + q (24 bits per 32-bit lane) */
+	w16 = _mm_maddubs_epi16(v, _mm_set1_epi16(0x0140));
+	w32 = _mm_madd_epi16(w16, _mm_set1_epi32(0x00011000));
+	/* each lane holds x0 x1 x2 0 in memory; the output wants x2 x1 x0 */
+	w32 = _mm_shuffle_epi8(w32, _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12,
+	    -1, -1, -1, -1));
+	_mm_storeu_si128((__m128i *)(void *)out, w32);
+	return 1;
+}
+#endif
+#endif
+
+/*
+ * Base64 alphabet as 32-bit entries: 0..63 for the alphabet, anything
+ * above 63 is not data (B64_WS white space, skipped; B64_PAD '='; B64_BAD).
+ * 32-bit entries let the fast path OR eight lookups and test them at once.
+ */
+enum { B64_WS = 0x100, B64_PAD = 0x200, B64_BAD = 0x400 };
+static uint32_t b64_tab[256];
 static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+static int b64_ssse3;		/* the CPU has SSSE3 (b64_block16_ssse3) */
 
 static void
 b64_init(void)
@@ -40,65 +135,113 @@ b64_init(void)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	int i;
 
-	memset(b64_tab, B64_BAD, sizeof b64_tab);
+	for (i = 0; i < 256; i++)
+		b64_tab[i] = B64_BAD;
 	for (i = 0; i < 64; i++)
-		b64_tab[(unsigned char)alpha[i]] = (unsigned char)i;
+		b64_tab[(unsigned char)alpha[i]] = (uint32_t)i;
 	b64_tab[' '] = b64_tab['\t'] = b64_tab['\r'] = b64_tab['\n'] = B64_WS;
 	b64_tab['='] = B64_PAD;
+#if defined(HAVE_B64_SSSE3)
+	b64_ssse3 = __builtin_cpu_supports("ssse3");
+#endif
 }
 
+
+/*
+ * Contiguous runs of alphabet octets (the common case) go through the fast
+ * paths: sixteen in, twelve out (SSE2), then eight in, six out.  Anything
+ * else (white space inside a quantum, padding, the end) is handled one
+ * quantum of four alphabet octets at a time.
+ */
 int
 au_dkim__b64_decode(const char *s, size_t n, unsigned char *outp, size_t outmax,
     size_t *outlen)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *restrict u = (const unsigned char *)s;
+	unsigned char *restrict w = outp;
+	const uint32_t *t = b64_tab;
 	size_t i = 0, o = 0, pad = 0;
-	unsigned acc = 0, bits = 0, v;
 
 	pthread_once(&b64_once, b64_init);
-	while (i < n) {
-		/* Four alphabet octets in a row (the common case): three octets out. */
-		if (bits == 0 && pad == 0 && i + 4 <= n && o + 3 <= outmax) {
-			unsigned a = b64_tab[u[i]], b = b64_tab[u[i + 1]];
-			unsigned c = b64_tab[u[i + 2]], d = b64_tab[u[i + 3]];
+	for (;;) {
+		uint32_t q[4], x;
+		int k = 0;
 
-			if ((a | b | c | d) < 64) {
-				unsigned w = (a << 18) | (b << 12) | (c << 6) | d;
-
-				outp[o] = (unsigned char)(w >> 16);
-				outp[o + 1] = (unsigned char)(w >> 8);
-				outp[o + 2] = (unsigned char)w;
-				o += 3;
-				i += 4;
-				continue;
+#if defined(HAVE_B64_SSSE3)
+		if (b64_ssse3)
+			while (i + 16 <= n && o + 16 <= outmax && b64_block16_ssse3(u + i, w + o)) {
+				o += 12;
+				i += 16;
 			}
+		else
+#endif
+#if defined(__SSE2__)
+		while (i + 16 <= n && o + 16 <= outmax && b64_block16_sse2(u + i, w + o)) {
+			o += 12;
+			i += 16;
 		}
-		v = b64_tab[u[i++]];
-		if (v == B64_BAD)
-			return -1;		/* not base64 */
-		if (v == B64_WS)
-			continue;
-		if (v == B64_PAD) {
-			pad++;
-			continue;
+#endif
+		while (i + 8 <= n && o + 6 <= outmax) {
+			uint32_t a = t[u[i]], b = t[u[i + 1]], c = t[u[i + 2]], d = t[u[i + 3]];
+			uint32_t e = t[u[i + 4]], f = t[u[i + 5]], g = t[u[i + 6]], h = t[u[i + 7]];
+			uint32_t y;
+
+			if ((a | b | c | d | e | f | g | h) > 63)
+				break;
+			x = (a << 18) | (b << 12) | (c << 6) | d;
+			y = (e << 18) | (f << 12) | (g << 6) | h;
+			w[o] = (unsigned char)(x >> 16);
+			w[o + 1] = (unsigned char)(x >> 8);
+			w[o + 2] = (unsigned char)x;
+			w[o + 3] = (unsigned char)(y >> 16);
+			w[o + 4] = (unsigned char)(y >> 8);
+			w[o + 5] = (unsigned char)y;
+			o += 6;
+			i += 8;
 		}
-		if (pad > 0)
-			return -1;		/* data after padding */
-		acc = (acc << 6) | v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == outmax)
+		/* One quantum: four alphabet octets, white space skipped. */
+		while (k < 4 && i < n) {
+			uint32_t v = t[u[i]];
+
+			if (v <= 63)
+				q[k++] = v;
+			else if (v != B64_WS)
+				break;		/* padding or not base64 */
+			i++;
+		}
+		if (k == 4) {
+			if (o + 3 > outmax)
 				return -1;
-			outp[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
+			x = (q[0] << 18) | (q[1] << 12) | (q[2] << 6) | q[3];
+			w[o] = (unsigned char)(x >> 16);
+			w[o + 1] = (unsigned char)(x >> 8);
+			w[o + 2] = (unsigned char)x;
+			o += 3;
+			continue;
 		}
+		/* The end: at most two '=' and white space may follow. */
+		for (; i < n; i++) {
+			uint32_t v = t[u[i]];
+
+			if (v == B64_PAD)
+				pad++;
+			else if (v != B64_WS)
+				return -1;	/* not base64, or data after padding */
+		}
+		/* A lone leftover octet (6 bits) cannot encode anything. */
+		if (pad > 2 || k == 1)
+			return -1;
+		if (k > 1) {
+			if (o + (size_t)(k - 1) > outmax)
+				return -1;
+			x = (q[0] << 18) | (q[1] << 12) | (k == 3 ? q[2] << 6 : 0);
+			w[o++] = (unsigned char)(x >> 16);
+			if (k == 3)
+				w[o++] = (unsigned char)(x >> 8);
+		}
+		*outlen = o;
+		return 0;
 	}
-	/* 6 leftover bits cannot encode anything; padding beyond 2 is wrong. */
-	if (bits == 6 || pad > 2)
-		return -1;
-	*outlen = o;
-	return 0;
 }
 
 size_t
@@ -129,14 +272,38 @@ au_dkim__b64_encode(const unsigned char *p, size_t n, char *outp)
 	return o;
 }
 
+/*
+ * Eight octets with ASCII 'A'-'Z' turned into 'a'-'z': a lane gets 0x20
+ * added when its octet is in [0x41, 0x5A].  (c | 0x80) - 0x41 keeps the top
+ * bit iff c >= 0x41, (c | 0x80) - 0x5B iff c >= 0x5B; no lane borrows from
+ * the next, and octets of 0x80 and above are left alone.
+ */
+static inline uint64_t
+lower8(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	uint64_t t = x | hi;
+	uint64_t m = (t - 0x4141414141414141ull) & ~(t - 0x5b5b5b5b5b5b5b5bull) & ~x & hi;
+
+	return x | (m >> 2);
+}
+
 int
 au_dkim__ieq(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t i;
+	size_t i = 0;
 
 	if (an != bn)
 		return 0;
-	for (i = 0; i < an; i++) {
+	for (; i + 8 <= an; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y && lower8(x) != lower8(y))
+			return 0;
+	}
+	for (; i < an; i++) {
 		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
 
 		if (x >= 'A' && x <= 'Z')

@@ -19,6 +19,7 @@
  * future); temperror (the key lookup failed for now).
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,13 @@ typedef struct hfield {
 	uint32_t	 off;		/* in v->hdr */
 	uint32_t	 len;
 	uint32_t	 namelen;
+	uint32_t	 hash;		/* au_dkim__name_hash of the name */
+	int32_t		 nextb;		/* next older field in the same bucket, or -1 */
 } hfield;
+
+/* Buckets of header fields by name hash: newest first within a bucket. */
+#define HBUCKETS	64
+#define HBUCKET(h)	(((h) * 2654435761u) >> 26)
 
 /* One body hash, shared by the signatures with the same (canon, l=). */
 typedef struct bslot {
@@ -58,6 +65,7 @@ struct au_dkim_verifier {
 	au_buf		 hdr;		/* raw header fields, back to back */
 	hfield		*fields;
 	size_t		 nfields, capfields;
+	int32_t		 bucket[HBUCKETS];	/* newest field per bucket, or -1 */
 	int		 overflow;
 	char		 overflow_reason[128];
 	size_t		 sigidx[DKIM_MAX_SIGS_CHECKED];	/* fields that are signatures */
@@ -70,7 +78,6 @@ struct au_dkim_verifier {
 	dkim_body	 canon[2];	/* [AU_DKIM_CANON_RELAXED], [AU_DKIM_CANON_SIMPLE] */
 	int		 canon_used[2];
 	au_buf		 scratch;	/* canonical header data */
-	au_buf		 blank;		/* the signature field with b= blanked */
 	EVP_MD_CTX	*hmd;
 };
 
@@ -113,9 +120,9 @@ au_dkim_verifier_new(au_dkim_verifier **out, au_dns *dns, const au_dkim_verify_o
 		v->opts.max_signatures = DKIM_MAX_SIGS_CHECKED;
 	if (v->opts.clock_skew == 0)
 		v->opts.clock_skew = 300;
+	memset(v->bucket, 0xff, sizeof v->bucket);
 	au_buf_init(&v->hdr, DKIM_MAX_HEADER_BYTES);
 	au_buf_init(&v->scratch, 0);
-	au_buf_init(&v->blank, 0);
 	au_dkim__body_init(&v->canon[AU_DKIM_CANON_RELAXED], AU_DKIM_CANON_RELAXED);
 	au_dkim__body_init(&v->canon[AU_DKIM_CANON_SIMPLE], AU_DKIM_CANON_SIMPLE);
 	if ((v->hmd = EVP_MD_CTX_new()) == NULL) {
@@ -134,6 +141,7 @@ au_dkim_verifier_reset(au_dkim_verifier *v)
 	v->state = 0;
 	au_buf_reset(&v->hdr);
 	v->nfields = 0;
+	memset(v->bucket, 0xff, sizeof v->bucket);
 	v->overflow = 0;
 	v->nsigidx = v->nsigseen = v->nsigs = 0;
 	for (i = 0; i < 2; i++) {
@@ -155,7 +163,6 @@ au_dkim_verifier_free(au_dkim_verifier *v)
 	EVP_MD_CTX_free(v->hmd);
 	au_buf_free(&v->hdr);
 	au_buf_free(&v->scratch);
-	au_buf_free(&v->blank);
 	free(v->fields);
 	free(v->sigs);
 	free(v);
@@ -168,12 +175,14 @@ au_dkim_verifier_header(au_dkim_verifier *v, const char *field, size_t len)
 	long nl;
 	hfield *hf;
 	int is_sig;
+	uint32_t h;
 
 	if (v->state != 0)
 		return AU_ESTATE;
 	if ((nl = au_dkim__field_name(field, len)) <= 0)
 		return AU_ESYNTAX;
-	is_sig = au_dkim__ieq(field, (size_t)nl, "DKIM-Signature", 14);
+	h = au_dkim__name_hash(field, (size_t)nl);
+	is_sig = nl == 14 && au_dkim__ieq(field, 14, "DKIM-Signature", 14);
 	if (is_sig && ++v->nsigseen > v->opts.max_signatures)
 		return AU_OK;	/* not checked: not kept either (only h= could name it) */
 	if (v->overflow)
@@ -203,6 +212,9 @@ au_dkim_verifier_header(au_dkim_verifier *v, const char *field, size_t len)
 	hf->off = (uint32_t)(v->hdr.len - len);
 	hf->len = (uint32_t)len;
 	hf->namelen = (uint32_t)nl;
+	hf->hash = h;
+	hf->nextb = v->bucket[HBUCKET(h)];
+	v->bucket[HBUCKET(h)] = (int32_t)v->nfields;
 	if (is_sig && v->nsigidx < v->opts.max_signatures)
 		v->sigidx[v->nsigidx++] = v->nfields;
 	v->nfields++;
@@ -235,10 +247,14 @@ header_hash(au_dkim_verifier *v, vsig *s)
 	for (k = 0; k < s->sig.nh; k++) {
 		const char *name = self + s->sig.h[k].off;
 		size_t nlen = s->sig.h[k].len;
+		uint32_t hk = s->sig.h[k].hash;
+		int32_t j;
 
-		for (i = v->nfields; i-- > 0;) {
-			if ((used[i / 8] & (1u << (i % 8))) || i == s->field ||
-			    v->fields[i].namelen != nlen ||
+		/* The bucket lists its fields bottom-up: the first unused match wins. */
+		for (j = v->bucket[HBUCKET(hk)]; j >= 0; j = v->fields[j].nextb) {
+			i = (size_t)j;
+			if (v->fields[i].hash != hk || v->fields[i].namelen != nlen ||
+			    (used[i / 8] & (1u << (i % 8))) || i == s->field ||
 			    !au_dkim__ieq(fptr(v, i), nlen, name, nlen))
 				continue;
 			used[i / 8] |= (unsigned char)(1u << (i % 8));
@@ -249,10 +265,8 @@ header_hash(au_dkim_verifier *v, vsig *s)
 		}
 	}
 	/* The signature itself with the b= value (and white space around it) removed. */
-	au_buf_reset(&v->blank);
-	if (au_buf_append(&v->blank, self, s->sig.bval_start) != AU_OK ||
-	    au_buf_append(&v->blank, self + s->sig.bval_end, selflen - s->sig.bval_end) != AU_OK ||
-	    au_dkim__canon_header(s->sig.hcanon, v->blank.data, v->blank.len, 0, o) != AU_OK)
+	if (au_dkim__canon_header_cut(s->sig.hcanon, self, selflen, s->sig.bval_start,
+	    s->sig.bval_end, 0, o) != AU_OK)
 		return -1;
 	if (EVP_DigestInit_ex(v->hmd, au_dkim__sha256(), NULL) != 1 ||
 	    EVP_DigestUpdate(v->hmd, o->data, o->len) != 1 ||
@@ -375,7 +389,8 @@ au_dkim_verifier_eoh(au_dkim_verifier *v)
 	for (i = 0; i < want; i++) {
 		vsig *s = &v->sigs[i];
 
-		memset(&s->res, 0, sizeof s->res);
+		memset(&s->res, 0, offsetof(au_dkim_sig_result, reason));
+		s->res.reason[0] = '\0';
 		s->decided = 0;
 		s->slot = -1;
 		s->sig.domain[0] = s->sig.selector[0] = s->sig.identity[0] = '\0';
