@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include "au_buf.h"
 #include "au_dkim.h"
@@ -169,6 +170,10 @@ typedef struct dkim_pubkey {
 	void		*pool[DKIM_CTX_POOL];
 	int		 npool;
 	EVP_PKEY	*pkey;		/* NULL when revoked */
+	/* RSA: modulus, exponent and Montgomery form, made once (see pubkey_verify) */
+	BIGNUM		*rsa_n, *rsa_e;
+	BN_MONT_CTX	*rsa_mont;
+	size_t		 rsa_len;	/* modulus octets: the signature length */
 	int		 ktype;		/* DKIM_KEY_* */
 	unsigned	 bits;		/* RSA modulus size, 256 for Ed25519 */
 	int		 revoked;	/* empty p= */
@@ -190,8 +195,8 @@ dkim_pubkey *au_dkim__pubkey_ref(dkim_pubkey *k);
 void	 au_dkim__pubkey_unref(dkim_pubkey *k);
 /*
  * Check sig over the 32-octet SHA-256 hash with k: RSASSA-PKCS1-v1_5 with
- * SHA-256 for RSA, PureEdDSA over the hash octets for Ed25519 (RFC 8463 3).
- * 1 good, 0 not.  Thread-safe.
+ * SHA-256 for RSA (RFC 8017 8.2.2), PureEdDSA over the hash octets for
+ * Ed25519 (RFC 8463 3).  1 good, 0 not.  Thread-safe.
  */
 int	 au_dkim__pubkey_verify(dkim_pubkey *k, const unsigned char *sig, size_t siglen,
     const unsigned char *hash);

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -39,11 +41,15 @@ au_dkim__pubkey_ref(dkim_pubkey *k)
 	return k;
 }
 
+/*
+ * The per-call state of a verification, pooled per key: a BN_CTX for RSA
+ * (the key itself is shared read-only), an EVP_MD_CTX set up for Ed25519.
+ */
 static void
 ctx_free(const dkim_pubkey *k, void *c)
 {
 	if (k->ktype == DKIM_KEY_RSA)
-		EVP_PKEY_CTX_free(c);
+		BN_CTX_free(c);
 	else
 		EVP_MD_CTX_free(c);
 }
@@ -56,6 +62,9 @@ au_dkim__pubkey_unref(dkim_pubkey *k)
 	if (k && __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		for (i = 0; i < k->npool; i++)
 			ctx_free(k, k->pool[i]);
+		BN_MONT_CTX_free(k->rsa_mont);
+		BN_free(k->rsa_n);
+		BN_free(k->rsa_e);
 		pthread_mutex_destroy(&k->lock);
 		EVP_PKEY_free(k->pkey);
 		free(k);
@@ -75,15 +84,7 @@ ctx_get(dkim_pubkey *k)
 	if (c)
 		return c;
 	if (k->ktype == DKIM_KEY_RSA) {
-		EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k->pkey, NULL);
-
-		if (pc == NULL || EVP_PKEY_verify_init(pc) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(pc, au_dkim__sha256()) != 1) {
-			EVP_PKEY_CTX_free(pc);
-			return NULL;
-		}
-		return pc;
+		return BN_CTX_new();
 	} else {
 		EVP_MD_CTX *mc = EVP_MD_CTX_new();
 
@@ -108,6 +109,58 @@ ctx_put(dkim_pubkey *k, void *c)
 		ctx_free(k, c);
 }
 
+/*
+ * RSASSA-PKCS1-v1_5 verification with SHA-256, RFC 8017 8.2.2: the
+ * signature must be exactly as long as the modulus and, as an integer,
+ * smaller than it; s^e mod n, written out in as many octets, must equal the
+ * encoding EMSA-PKCS1-v1_5 makes of the hash (9.2):
+ *
+ *   0x00 0x01 0xFF ... 0xFF 0x00 DigestInfo(SHA-256) H
+ *
+ * Encoding and comparing (rather than parsing the padding) is the method
+ * the RFC gives, and accepts exactly what OpenSSL's RSA_verify accepts.
+ * The exponentiation is OpenSSL's (BN_mod_exp_mont) with the Montgomery
+ * form of n made once per key; calling it directly skips the per-call
+ * set-up of the EVP_PKEY_verify path, which is about 3% of the operation.
+ * Every input here is public: nothing needs constant time.
+ */
+static int
+rsa_verify(dkim_pubkey *k, BN_CTX *bc, const unsigned char *sig, size_t siglen,
+    const unsigned char *hash)
+{
+	/* DigestInfo for SHA-256 (RFC 8017 9.2, note 1), then the 32 hash octets */
+	static const unsigned char di[19] = {
+		0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+		0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+	};
+	unsigned char em[DKIM_MAX_B], want[DKIM_MAX_B];
+	size_t klen = k->rsa_len, ps;
+	BIGNUM *s, *m;
+	int ok = 0;
+
+	if (k->rsa_mont == NULL || siglen != klen || klen > sizeof em ||
+	    klen < 3 + 8 + sizeof di + 32)
+		return 0;
+	BN_CTX_start(bc);
+	s = BN_CTX_get(bc);
+	m = BN_CTX_get(bc);
+	if (m != NULL && BN_bin2bn(sig, (int)siglen, s) != NULL &&
+	    BN_ucmp(s, k->rsa_n) < 0 &&
+	    BN_mod_exp_mont(m, s, k->rsa_e, k->rsa_n, bc, k->rsa_mont) == 1 &&
+	    BN_bn2binpad(m, em, (int)klen) == (int)klen) {
+		ps = klen - 3 - sizeof di - 32;
+		want[0] = 0x00;
+		want[1] = 0x01;
+		memset(want + 2, 0xff, ps);
+		want[2 + ps] = 0x00;
+		memcpy(want + 3 + ps, di, sizeof di);
+		memcpy(want + 3 + ps + sizeof di, hash, 32);
+		ok = CRYPTO_memcmp(em, want, klen) == 0;
+	}
+	BN_CTX_end(bc);
+	return ok;
+}
+
 int
 au_dkim__pubkey_verify(dkim_pubkey *k, const unsigned char *sig, size_t siglen,
     const unsigned char *hash)
@@ -122,7 +175,7 @@ au_dkim__pubkey_verify(dkim_pubkey *k, const unsigned char *sig, size_t siglen,
 		return 0;
 	}
 	if (k->ktype == DKIM_KEY_RSA)
-		r = EVP_PKEY_verify(c, sig, siglen, hash, 32);
+		r = rsa_verify(k, c, sig, siglen, hash);
 	else
 		r = EVP_DigestVerify(c, sig, siglen, hash, 32);
 	if (r != 1)
@@ -179,6 +232,42 @@ rsa_from_der(const unsigned char *der, size_t n)
 	return NULL;
 }
 
+/*
+ * n, e and the Montgomery form of n for rsa_verify.  NULL, or why the key
+ * cannot be used.  A public exponent is refused beyond 64 bits, as OpenSSL
+ * does for moduli over 3072 bits: a key record is hostile input, and a
+ * long exponent would make every verification with it arbitrarily slow.
+ */
+static const char *
+rsa_prepare(dkim_pubkey *k)
+{
+	BN_CTX *bc;
+	int ok;
+
+	if (EVP_PKEY_get_bn_param(k->pkey, "n", &k->rsa_n) != 1 ||
+	    EVP_PKEY_get_bn_param(k->pkey, "e", &k->rsa_e) != 1) {
+		ERR_clear_error();
+		return "out of memory reading the RSA key";
+	}
+	if (!BN_is_odd(k->rsa_n))
+		return "key record p= has an even RSA modulus (not a valid key)";
+	if (BN_num_bits(k->rsa_e) > 64 || !BN_is_odd(k->rsa_e) || BN_is_one(k->rsa_e))
+		return "key record p= has an RSA public exponent that is even, 1, or longer "
+		    "than 64 bits (refused)";
+	if ((k->rsa_mont = BN_MONT_CTX_new()) == NULL || (bc = BN_CTX_new()) == NULL) {
+		ERR_clear_error();
+		return "out of memory preparing the RSA key";
+	}
+	ok = BN_MONT_CTX_set(k->rsa_mont, k->rsa_n, bc) == 1;
+	BN_CTX_free(bc);
+	if (!ok) {
+		ERR_clear_error();
+		return "out of memory preparing the RSA key";
+	}
+	k->rsa_len = (size_t)BN_num_bytes(k->rsa_n);
+	return NULL;
+}
+
 dkim_pubkey *
 au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 {
@@ -188,6 +277,7 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 	dkim_pubkey *k;
 	unsigned char *der = NULL;
 	size_t derlen = 0;
+	const char *why;
 
 	if (len > DKIM_MAX_KEYREC) {
 		au_status__msg(reason, rlen, "key record longer than %d octets", DKIM_MAX_KEYREC);
@@ -273,8 +363,15 @@ au_dkim__pubkey_parse(const char *txt, size_t len, char *reason, size_t rlen)
 			au_status__msg(reason, rlen, "key record p= is not an RSA key but k=rsa");
 			goto bad;
 		}
-		if (k->pkey)
+		if (k->pkey) {
 			k->bits = (unsigned)EVP_PKEY_get_bits(k->pkey);
+			/* Keys the verifier refuses for their size get no Montgomery form. */
+			if (k->bits >= DKIM_RSA_MIN_BITS && k->bits <= DKIM_RSA_MAX_VERIFY_BITS &&
+			    (why = rsa_prepare(k)) != NULL) {
+				au_status__msg(reason, rlen, "%s", why);
+				goto bad;
+			}
+		}
 	}
 	if (k->pkey == NULL) {
 		ERR_clear_error();

@@ -4,8 +4,12 @@
  * RFC 6376 2.10) against OpenSSL's encoder on random data folded at random
  * places, with every output bound; the ASCII case-insensitive compare
  * against a byte-by-byte transcription; the field-name hash (equal for
- * names that compare equal); and header canonicalization with the b= value
- * cut out against canonicalizing the field with that value removed.
+ * names that compare equal); header canonicalization with the b= value
+ * cut out against canonicalizing the field with that value removed; and
+ * RSA signature verification (our RFC 8017 8.2.2 encode-and-compare over
+ * BN_mod_exp_mont) against OpenSSL's EVP_PKEY_verify on good signatures,
+ * flipped bits, wrong lengths, s >= n and hand-made encodings with the
+ * wrong block type, hash algorithm or DigestInfo form.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include "dkim_int.h"
 
 /* A small deterministic generator, so that failures can be replayed. */
@@ -232,6 +241,224 @@ test_canon_cut_equals_removed(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- RSA */
+
+/* The key record for pk, parsed by libauth (NULL with why on refusal). */
+static dkim_pubkey *
+record_key(EVP_PKEY *pk, char *why, size_t whylen)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(pk, &der);
+	char *rec = malloc((size_t)n * 2 + 64);
+	dkim_pubkey *k;
+
+	assert_true(n > 0);
+	strcpy(rec, "v=DKIM1; k=rsa; p=");
+	au_dkim__b64_encode(der, (size_t)n, rec + strlen(rec));
+	k = au_dkim__pubkey_parse(rec, strlen(rec), why, whylen);
+	OPENSSL_free(der);
+	free(rec);
+	return k;
+}
+
+/* OpenSSL's verdict: RSASSA-PKCS1-v1_5 with SHA-256 over the 32-octet hash. */
+static int
+ossl_verify(EVP_PKEY *pk, const unsigned char *sig, size_t siglen, const unsigned char *h)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
+	int r;
+
+	assert_non_null(c);
+	assert_int_equal(EVP_PKEY_verify_init(c), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()), 1);
+	r = EVP_PKEY_verify(c, sig, siglen, h, 32);
+	EVP_PKEY_CTX_free(c);
+	return r == 1;
+}
+
+/* The raw private operation on em (klen octets): a signature over any encoding. */
+static void
+raw_sign(EVP_PKEY *pk, const unsigned char *em, size_t klen, unsigned char *sig)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
+	size_t sl = klen;
+
+	assert_int_equal(EVP_PKEY_sign_init(c), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING), 1);
+	assert_int_equal(EVP_PKEY_sign(c, sig, &sl, em, klen), 1);
+	assert_int_equal(sl, klen);
+	EVP_PKEY_CTX_free(c);
+}
+
+static void
+check_same(EVP_PKEY *pk, dkim_pubkey *k, const unsigned char *sig, size_t siglen,
+    const unsigned char *h, int *goods)
+{
+	int ours = au_dkim__pubkey_verify(k, sig, siglen, h);
+
+	assert_int_equal(ours, ossl_verify(pk, sig, siglen, h));
+	*goods += ours;
+}
+
+static void
+test_rsa_verify_against_openssl(void **state)
+{
+	static const unsigned bits[] = { 1024, 2047, 2048, 3072 };
+	static const unsigned char di256[19] = {
+		0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+		0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+	};
+	size_t b;
+
+	(void)state;
+	for (b = 0; b < sizeof bits / sizeof bits[0]; b++) {
+		EVP_PKEY *pk = EVP_RSA_gen(bits[b]);
+		char why[200];
+		dkim_pubkey *k = record_key(pk, why, sizeof why);
+		size_t klen = (size_t)EVP_PKEY_get_size(pk), ps = klen - 3 - 19 - 32;
+		unsigned char h[32], sig[512], em[512], bad[513];
+		int round, goods = 0, variant;
+		static int splus_n;
+
+		assert_non_null(k);
+		for (round = 0; round < 40; round++) {
+			EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
+			size_t sl = sizeof sig, i;
+
+			for (i = 0; i < 32; i++)
+				h[i] = (unsigned char)rnd(256);
+			assert_int_equal(EVP_PKEY_sign_init(c), 1);
+			assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING), 1);
+			assert_int_equal(EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()), 1);
+			assert_int_equal(EVP_PKEY_sign(c, sig, &sl, h, 32), 1);
+			EVP_PKEY_CTX_free(c);
+			check_same(pk, k, sig, sl, h, &goods);			/* good */
+			memcpy(bad, sig, sl);
+			bad[rnd((unsigned)sl)] ^= (unsigned char)(1u << rnd(8));
+			check_same(pk, k, bad, sl, h, &goods);			/* a flipped bit */
+			check_same(pk, k, sig, sl - 1, h, &goods);		/* short */
+			memcpy(bad + 1, sig, sl);
+			bad[0] = 0;
+			check_same(pk, k, bad, sl + 1, h, &goods);		/* long, same value */
+			{
+				/* s + n: the same value mod n, but not a valid signature */
+				BIGNUM *n = NULL, *sn = BN_bin2bn(sig, (int)sl, NULL);
+
+				assert_int_equal(EVP_PKEY_get_bn_param(pk, "n", &n), 1);
+				assert_int_equal(BN_add(sn, sn, n), 1);
+				if ((size_t)BN_num_bytes(sn) <= klen) {
+					assert_int_equal(BN_bn2binpad(sn, bad, (int)klen), (int)klen);
+					check_same(pk, k, bad, klen, h, &goods);
+					splus_n++;
+				}
+				BN_free(n);
+				BN_free(sn);
+			}
+			h[rnd(32)] ^= 1;
+			check_same(pk, k, sig, sl, h, &goods);			/* another hash */
+		}
+		/* s >= n: the modulus itself, and all-ones */
+		{
+			BIGNUM *n = NULL;
+
+			assert_int_equal(EVP_PKEY_get_bn_param(pk, "n", &n), 1);
+			assert_int_equal(BN_bn2binpad(n, bad, (int)klen), (int)klen);
+			check_same(pk, k, bad, klen, h, &goods);
+			memset(bad, 0xff, klen);
+			check_same(pk, k, bad, klen, h, &goods);
+			BN_free(n);
+		}
+		/* hand-made encodings: the right one, then one wrong part each */
+		for (variant = 0; variant < 6; variant++) {
+			size_t o = 0;
+
+			em[o++] = 0x00;
+			em[o++] = variant == 1 ? 0x02 : 0x01;		/* block type */
+			memset(em + o, variant == 2 ? 0xfe : 0xff, ps);	/* padding octets */
+			o += ps;
+			em[o++] = 0x00;
+			memcpy(em + o, di256, 19);
+			if (variant == 3)
+				em[o + 14] = 0x02;			/* SHA-384's OID arc */
+			if (variant == 4)
+				em[o + 1] ^= 0x80;			/* a DER length off */
+			o += 19;
+			memcpy(em + o, h, 32);
+			if (variant == 5)
+				em[o + 31] ^= 1;			/* another hash */
+			raw_sign(pk, em, klen, sig);
+			check_same(pk, k, sig, klen, h, &goods);
+			if (variant == 0)
+				assert_true(au_dkim__pubkey_verify(k, sig, klen, h));
+			else
+				assert_false(au_dkim__pubkey_verify(k, sig, klen, h));
+		}
+		/* 40 good signatures plus the hand-made good one, nothing else */
+		assert_int_equal(goods, 41);
+		au_dkim__pubkey_unref(k);
+		EVP_PKEY_free(pk);
+		/* the 2047-bit key always leaves room for s + n */
+		if (bits[b] == 2047)
+			assert_true(splus_n >= 40);
+	}
+}
+
+/* A key record with the modulus of a real key and exponent e. */
+static dkim_pubkey *
+key_with_exponent(const BIGNUM *n, const BIGNUM *e, char *why, size_t whylen)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pk = NULL;
+	dkim_pubkey *k;
+
+	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, "n", n), 1);
+	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, "e", e), 1);
+	params = OSSL_PARAM_BLD_to_param(bld);
+	assert_int_equal(EVP_PKEY_fromdata_init(c), 1);
+	assert_int_equal(EVP_PKEY_fromdata(c, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
+	k = record_key(pk, why, whylen);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(c);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return k;
+}
+
+static void
+test_rsa_hostile_exponent(void **state)
+{
+	EVP_PKEY *pk = EVP_RSA_gen(2048);
+	BIGNUM *n = NULL, *e = BN_new();
+	char why[200];
+	dkim_pubkey *k;
+
+	(void)state;
+	assert_int_equal(EVP_PKEY_get_bn_param(pk, "n", &n), 1);
+	/* 65 bits: refused, so that a key cannot make verification slow */
+	assert_int_equal(BN_set_word(e, 1), 1);
+	assert_int_equal(BN_lshift(e, e, 64), 1);
+	assert_int_equal(BN_add_word(e, 1), 1);
+	why[0] = '\0';
+	assert_null(key_with_exponent(n, e, why, sizeof why));
+	assert_non_null(strstr(why, "exponent"));
+	/* even */
+	assert_int_equal(BN_set_word(e, 65538), 1);
+	assert_null(key_with_exponent(n, e, why, sizeof why));
+	/* 3 and 2^64 - 1 are fine */
+	assert_int_equal(BN_set_word(e, 3), 1);
+	assert_non_null(k = key_with_exponent(n, e, why, sizeof why));
+	au_dkim__pubkey_unref(k);
+	assert_int_equal(BN_set_word(e, UINT64_MAX), 1);
+	assert_non_null(k = key_with_exponent(n, e, why, sizeof why));
+	au_dkim__pubkey_unref(k);
+	BN_free(n);
+	BN_free(e);
+	EVP_PKEY_free(pk);
+}
+
 int
 main(void)
 {
@@ -241,6 +468,8 @@ main(void)
 		cmocka_unit_test(test_ieq_against_reference),
 		cmocka_unit_test(test_name_hash_case_blind),
 		cmocka_unit_test(test_canon_cut_equals_removed),
+		cmocka_unit_test(test_rsa_verify_against_openssl),
+		cmocka_unit_test(test_rsa_hostile_exponent),
 	};
 
 	return cmocka_run_group_tests_name("dkim_util", tests, NULL, NULL);
