@@ -468,25 +468,44 @@ au_dkim__field_name(const char *f, size_t n)
  * First octet at or after i of a relaxed header value that is not copied
  * as is: a control octet (HTAB, CR, LF, ...) or an SP followed by an octet
  * <= SP (or at the end).  A single SP between words is copied as is.
+ * Octets from base on (base <= f) may be read: the last 16 positions are
+ * then checked with one block that overlaps what was checked before.
  */
+#if defined(__SSE2__)
+static inline unsigned
+hdr_stops16(const unsigned char *q)
+{
+	const __m128i v20 = _mm_set1_epi8(0x20);
+	__m128i cur = _mm_loadu_si128((const __m128i *)(const void *)q);
+	__m128i nxt = _mm_loadu_si128((const __m128i *)(const void *)(q + 1));
+	__m128i le = _mm_cmpeq_epi8(_mm_min_epu8(cur, v20), cur);	/* <= SP */
+	__m128i sp = _mm_cmpeq_epi8(cur, v20);
+	__m128i nle = _mm_cmpeq_epi8(_mm_min_epu8(nxt, v20), nxt);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(sp, le),
+	    _mm_and_si128(sp, nle)));
+}
+#endif
+
 static size_t
-hdr_scan(const unsigned char *f, size_t i, size_t n)
+hdr_scan(const unsigned char *base, const unsigned char *f, size_t i, size_t n)
 {
 #if defined(__SSE2__)
-	const __m128i v20 = _mm_set1_epi8(0x20);
+	unsigned m;
 
 	while (i + 17 <= n) {
-		__m128i cur = _mm_loadu_si128((const __m128i *)(f + i));
-		__m128i nxt = _mm_loadu_si128((const __m128i *)(f + i + 1));
-		__m128i le = _mm_cmpeq_epi8(_mm_min_epu8(cur, v20), cur);	/* <= SP */
-		__m128i sp = _mm_cmpeq_epi8(cur, v20);
-		__m128i nle = _mm_cmpeq_epi8(_mm_min_epu8(nxt, v20), nxt);
-		__m128i stop = _mm_or_si128(_mm_andnot_si128(sp, le), _mm_and_si128(sp, nle));
-		unsigned m = (unsigned)_mm_movemask_epi8(stop);
-
-		if (m)
+		if ((m = hdr_stops16(f + i)) != 0)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;
+	}
+	/* positions n-17 .. n-2 in one block, those before i masked off */
+	if (i + 1 < n && (size_t)(f - base) + n >= 17) {
+		ptrdiff_t at = (ptrdiff_t)n - 17;	/* may lie before f, not before base */
+
+		m = hdr_stops16(f + at) & ~((1u << ((ptrdiff_t)i - at)) - 1u);
+		if (m)
+			return (size_t)(at + __builtin_ctz(m));
+		i = n - 1;
 	}
 #endif
 	for (; i < n; i++) {
@@ -522,10 +541,12 @@ simple_copy(const char *f, size_t n, char *w)
 /*
  * Relaxed canonicalization of a header value u[i..n): unfold (CRLF and bare
  * LF vanish), runs of WSP become one SP, none at the end; with strip_lead
- * none at the start either.  A lone CR is an ordinary octet.
+ * none at the start either.  A lone CR is an ordinary octet.  Octets from
+ * base on (base <= u, inside the same field) may be read.
  */
 static char *
-relaxed_value(const unsigned char *u, size_t i, size_t n, char *w, int strip_lead)
+relaxed_value(const unsigned char *base, const unsigned char *u, size_t i, size_t n, char *w,
+    int strip_lead)
 {
 	size_t j;
 	int pending = 0;
@@ -539,7 +560,7 @@ relaxed_value(const unsigned char *u, size_t i, size_t n, char *w, int strip_lea
 			break;
 	}
 	while (i < n) {
-		j = hdr_scan(u, i, n);
+		j = hdr_scan(base, u, i, n);
 		if (j > i) {
 			if (pending)
 				*w++ = ' ';
@@ -597,13 +618,21 @@ canon_field(au_dkim_canon c, const char *f, size_t n, char *w)
 	k = (size_t)(colon - f);
 	while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t'))
 		k--;
-	for (i = 0; i < k; i++) {
+	for (i = 0; i + 8 <= k; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, u + i, 8);
+		x = au_dkim__lower8(x);
+		memcpy(w, &x, 8);
+		w += 8;
+	}
+	for (; i < k; i++) {
 		unsigned char ch = u[i];
 
 		*w++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : (char)ch;
 	}
 	*w++ = ':';
-	return relaxed_value(u, (size_t)(colon - f) + 1, n, w, 1);
+	return relaxed_value(u, u, (size_t)(colon - f) + 1, n, w, 1);
 }
 
 au_status
@@ -630,7 +659,8 @@ au_dkim__canon_header_cut(au_dkim_canon c, const char *f, size_t n, size_t cut0,
 		if (c == AU_DKIM_CANON_SIMPLE)
 			w = simple_copy(f + cut1, n - cut1, w);
 		else
-			w = relaxed_value((const unsigned char *)f + cut1, 0, n - cut1, w, 0);
+			w = relaxed_value((const unsigned char *)f, (const unsigned char *)f + cut1, 0,
+			    n - cut1, w, 0);
 	}
 	if (crlf) {
 		*w++ = '\r';

@@ -101,6 +101,22 @@ int	 au_dkim__ieq(const char *a, size_t an, const char *b, size_t bn);
 /* Is s[0..n) a domain-name per RFC 6376 (sub-domain 1*("." sub-domain))? */
 int	 au_dkim__is_domain(const char *s, size_t n, int allow_underscore, int min_labels);
 /*
+ * Eight octets with ASCII 'A'-'Z' turned into 'a'-'z': a lane gets 0x20
+ * added when its octet is in [0x41, 0x5A].  (c | 0x80) - 0x41 keeps the top
+ * bit iff c >= 0x41, (c | 0x80) - 0x5B iff c >= 0x5B; no lane borrows from
+ * the next, and octets of 0x80 and above are left alone.
+ */
+static inline uint64_t
+au_dkim__lower8(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	uint64_t t = x | hi;
+	uint64_t m = (t - 0x4141414141414141ull) & ~(t - 0x5b5b5b5b5b5b5b5bull) & ~x & hi;
+
+	return x | (m >> 2);
+}
+
+/*
  * Case-insensitive hash of a header field name (n > 0): its length and
  * three of its octets, ASCII letters folded.  Cheap, O(1); it only narrows
  * the fields that h= can name, a full compare decides.
@@ -172,6 +188,7 @@ typedef struct dkim_pubkey {
 	EVP_PKEY	*pkey;		/* NULL when revoked */
 	/* RSA: modulus, exponent and Montgomery form, made once (see pubkey_verify) */
 	BIGNUM		*rsa_n, *rsa_e;
+	BIGNUM		*rsa_prefix;	/* the EMSA-PKCS1-v1_5 encoding with a zero hash */
 	BN_MONT_CTX	*rsa_mont;
 	size_t		 rsa_len;	/* modulus octets: the signature length */
 	int		 ktype;		/* DKIM_KEY_* */

@@ -272,22 +272,6 @@ au_dkim__b64_encode(const unsigned char *p, size_t n, char *outp)
 	return o;
 }
 
-/*
- * Eight octets with ASCII 'A'-'Z' turned into 'a'-'z': a lane gets 0x20
- * added when its octet is in [0x41, 0x5A].  (c | 0x80) - 0x41 keeps the top
- * bit iff c >= 0x41, (c | 0x80) - 0x5B iff c >= 0x5B; no lane borrows from
- * the next, and octets of 0x80 and above are left alone.
- */
-static inline uint64_t
-lower8(uint64_t x)
-{
-	const uint64_t hi = 0x8080808080808080ull;
-	uint64_t t = x | hi;
-	uint64_t m = (t - 0x4141414141414141ull) & ~(t - 0x5b5b5b5b5b5b5b5bull) & ~x & hi;
-
-	return x | (m >> 2);
-}
-
 int
 au_dkim__ieq(const char *a, size_t an, const char *b, size_t bn)
 {
@@ -300,7 +284,7 @@ au_dkim__ieq(const char *a, size_t an, const char *b, size_t bn)
 
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
-		if (x != y && lower8(x) != lower8(y))
+		if (x != y && au_dkim__lower8(x) != au_dkim__lower8(y))
 			return 0;
 	}
 	for (; i < an; i++) {

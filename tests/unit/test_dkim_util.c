@@ -192,6 +192,78 @@ test_name_hash_case_blind(void **state)
 
 /* ---------------------------------------------------------------- canon cut */
 
+/* A random tag value: letters, runs of white space, folds. */
+static size_t
+rand_value(char *o)
+{
+	static const char *const piece[] = { "ab", "Q", "x=y", " ", "  ", "\t", "\r\n\t", "\r\n  ", "z9+/" };
+	size_t n = 0, k, parts = rnd(12);
+
+	for (k = 0; k < parts; k++) {
+		const char *p = piece[rnd(sizeof piece / sizeof piece[0])];
+
+		memcpy(o + n, p, strlen(p));
+		n += strlen(p);
+	}
+	return n;
+}
+
+static void
+test_canon_cut_random(void **state)
+{
+	int round, c, checked = 0;
+
+	(void)state;
+	for (round = 0; round < 5000; round++) {
+		char f[600];
+		size_t n = 0, voff, cut0, cut1;
+		au_taglist tl;
+		const au_tag *t;
+		char err[100];
+		au_buf joined = AU_BUF_INIT(0);
+
+		memcpy(f, "DKIM-Signature:", 15);
+		n = 15;
+		voff = n;
+		if (rnd(2)) {
+			memcpy(f + n, " a=", 3);
+			n += 3;
+			n += rand_value(f + n);
+			f[n++] = ';';
+		}
+		memcpy(f + n, " b=", 3);
+		n += 3;
+		n += rand_value(f + n);
+		if (rnd(2)) {
+			memcpy(f + n, "; c=", 4);
+			n += 4;
+			n += rand_value(f + n);
+		}
+		if (au_tags_parse(&tl, f + voff, n - voff, err, sizeof err) != AU_OK)
+			continue;	/* a fold at the very end, say */
+		assert_non_null(t = au_tags_find(&tl, "b"));
+		cut0 = voff + t->raw_start;
+		cut1 = voff + t->raw_end;
+		checked++;
+		au_buf_append(&joined, f, cut0);
+		au_buf_append(&joined, f + cut1, n - cut1);
+		for (c = 0; c < 2; c++) {
+			au_buf x = AU_BUF_INIT(0), y = AU_BUF_INIT(0);
+
+			assert_int_equal(au_dkim__canon_header_cut((au_dkim_canon)c, f, n, cut0, cut1,
+			    1, &x), AU_OK);
+			assert_int_equal(au_dkim__canon_header((au_dkim_canon)c, joined.data,
+			    joined.len, 1, &y), AU_OK);
+			assert_int_equal(x.len, y.len);
+			assert_memory_equal(x.data, y.data, x.len);
+			au_buf_free(&x);
+			au_buf_free(&y);
+		}
+		au_buf_free(&joined);
+	}
+	assert_true(checked > 2500);
+}
+
 static void
 test_canon_cut_equals_removed(void **state)
 {
@@ -468,6 +540,7 @@ main(void)
 		cmocka_unit_test(test_ieq_against_reference),
 		cmocka_unit_test(test_name_hash_case_blind),
 		cmocka_unit_test(test_canon_cut_equals_removed),
+		cmocka_unit_test(test_canon_cut_random),
 		cmocka_unit_test(test_rsa_verify_against_openssl),
 		cmocka_unit_test(test_rsa_hostile_exponent),
 	};
