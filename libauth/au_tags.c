@@ -68,7 +68,7 @@ cls_init(void)
  * Skip FWS at s[*i]: WSP, and CRLF or LF only when followed by WSP.
  * Returns -1 on a line end not followed by WSP (not FWS), else 0.
  */
-static int
+static inline int
 skip_fws(const char *s, size_t len, size_t *i)
 {
 	size_t j = *i;
@@ -98,7 +98,7 @@ skip_fws(const char *s, size_t len, size_t *i)
 }
 
 /* End of the run of VALCHAR octets starting at i (SSE2: 16 at a time). */
-static size_t
+static inline size_t
 skip_val(const char *s, size_t i, size_t len)
 {
 #if defined(__SSE2__)

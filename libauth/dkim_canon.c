@@ -70,7 +70,7 @@ stage_flush(dkim_body *b)
 }
 
 /* Produce n canonical octets. */
-static void
+static inline void
 out(dkim_body *b, const void *p, size_t n)
 {
 	if (n == 0)
@@ -103,7 +103,7 @@ flush_pend(dkim_body *b)
 }
 
 /* Produce content octets (not line ends): owed line ends go first. */
-static void
+static inline void
 content(dkim_body *b, const void *p, size_t n)
 {
 	if (b->pend)
@@ -117,7 +117,7 @@ content(dkim_body *b, const void *p, size_t n)
  * CRLF line ends.  Line ends at its end are only counted: they may be the
  * empty lines at the end of the body.
  */
-static void
+static inline void
 span(dkim_body *b, const unsigned char *s, size_t n)
 {
 	uint64_t k = 0;
@@ -138,7 +138,7 @@ span(dkim_body *b, const unsigned char *s, size_t n)
  * e its end)?  HTAB; SP followed by WSP, CR or LF (or at the chunk end);
  * CR at the chunk end; LF not preceded by CR in this chunk.
  */
-static int
+static inline int
 relaxed_special(const unsigned char *p, const unsigned char *q, const unsigned char *e)
 {
 	switch (*q) {
@@ -650,8 +650,9 @@ au_dkim__canon_header_cut(au_dkim_canon c, const char *f, size_t n, size_t cut0,
 
 	if (cut0 > cut1 || cut1 > n)
 		return AU_EINVAL;
-	/* The output is never longer than 2n + 2. */
-	if ((st = au_buf_reserve(o, 2 * n + 2)) != AU_OK)
+	/* The output is never longer than 2n + 2 (and a NUL); an unbounded buffer with room needs no call. */
+	if ((o->data == NULL || o->max != 0 || o->cap - o->len < 2 * n + 3) &&
+	    (st = au_buf_reserve(o, 2 * n + 2)) != AU_OK)
 		return st;
 	if ((w = canon_field(c, f, cut0, o->data + o->len)) == NULL)
 		return AU_ESYNTAX;

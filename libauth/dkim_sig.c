@@ -153,7 +153,7 @@ within(const char *a, const char *d)
 }
 
 /* End of the header field name (octets 33..126 but ':') starting at v[i]. */
-static size_t
+static inline size_t
 hname_end(const char *v, size_t i, size_t n)
 {
 #if defined(__SSE2__)

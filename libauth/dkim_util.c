@@ -62,33 +62,42 @@ b64_values16(__m128i c, unsigned *okmask)
 }
 
 /*
- * Decode 16 alphabet octets at in into 12 octets at out; out must have room
- * for 16 (the tail of the store is scratch).  Returns 0, with nothing
- * useful written, when any of the 16 is not in the alphabet.
+ * Decode blocks of 16 alphabet octets, 12 octets out each, from in[*i..n)
+ * to out[*o..outmax), while a whole block is in the alphabet and the output
+ * has room for 16 (the tail of each store is scratch).  Advances *i, *o.
  */
-static int
-b64_block16_sse2(const unsigned char *in, unsigned char *out)
+static void
+b64_run_sse2(const unsigned char *in, size_t *i, size_t n, unsigned char *out, size_t *o,
+    size_t outmax)
 {
-	unsigned ok;
-	__m128i v = b64_values16(_mm_loadu_si128((const __m128i *)(const void *)in), &ok);
-	__m128i w16, w32;
-	uint32_t x[4];
-	int j;
+	size_t ii = *i, oo = *o;
 
-	if (ok != 0xffff)
-		return 0;
-	/* Two 6-bit values per 16-bit lane into 12 bits, two of those into 24. */
-	w16 = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xff)), 6),
-	    _mm_srli_epi16(v, 8));
-	w32 = _mm_or_si128(_mm_slli_epi32(_mm_and_si128(w16, _mm_set1_epi32(0xffff)), 12),
-	    _mm_srli_epi32(w16, 16));
-	_mm_storeu_si128((__m128i *)(void *)x, w32);
-	for (j = 0; j < 4; j++) {
-		uint32_t be = __builtin_bswap32(x[j] << 8);	/* x2 x1 x0 0 in memory */
+	while (ii + 16 <= n && oo + 16 <= outmax) {
+		unsigned ok;
+		__m128i v = b64_values16(_mm_loadu_si128((const __m128i *)(const void *)(in + ii)),
+		    &ok);
+		__m128i w16, w32;
+		uint32_t x[4];
+		int j;
 
-		memcpy(out + 3 * j, &be, 4);
+		if (ok != 0xffff)
+			break;
+		/* Two 6-bit values per 16-bit lane into 12 bits, two of those into 24. */
+		w16 = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xff)), 6),
+		    _mm_srli_epi16(v, 8));
+		w32 = _mm_or_si128(_mm_slli_epi32(_mm_and_si128(w16, _mm_set1_epi32(0xffff)), 12),
+		    _mm_srli_epi32(w16, 16));
+		_mm_storeu_si128((__m128i *)(void *)x, w32);
+		for (j = 0; j < 4; j++) {
+			uint32_t be = __builtin_bswap32(x[j] << 8);	/* x2 x1 x0 0 in memory */
+
+			memcpy(out + oo + 3 * j, &be, 4);
+		}
+		ii += 16;
+		oo += 12;
 	}
-	return 1;
+	*i = ii;
+	*o = oo;
 }
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(AU_NO_SSSE3)
@@ -97,23 +106,31 @@ b64_block16_sse2(const unsigned char *in, unsigned char *out)
 
 /* The same with SSSE3: multiply-add packs the values, one shuffle orders the octets. */
 __attribute__((target("ssse3")))
-static int
-b64_block16_ssse3(const unsigned char *in, unsigned char *out)
+static void
+b64_run_ssse3(const unsigned char *in, size_t *i, size_t n, unsigned char *out, size_t *o,
+    size_t outmax)
 {
-	unsigned ok;
-	__m128i v = b64_values16(_mm_loadu_si128((const __m128i *)(const void *)in), &ok);
-	__m128i w16, w32;
+	const __m128i pair = _mm_set1_epi16(0x0140), quad = _mm_set1_epi32(0x00011000);
+	const __m128i order = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12,
+	    -1, -1, -1, -1);
+	size_t ii = *i, oo = *o;
 
-	if (ok != 0xffff)
-		return 0;
-	/* lane pairs: a * 64 + b (12 bits), then p * 4096 + q (24 bits per 32-bit lane) */
-	w16 = _mm_maddubs_epi16(v, _mm_set1_epi16(0x0140));
-	w32 = _mm_madd_epi16(w16, _mm_set1_epi32(0x00011000));
-	/* each lane holds x0 x1 x2 0 in memory; the output wants x2 x1 x0 */
-	w32 = _mm_shuffle_epi8(w32, _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12,
-	    -1, -1, -1, -1));
-	_mm_storeu_si128((__m128i *)(void *)out, w32);
-	return 1;
+	while (ii + 16 <= n && oo + 16 <= outmax) {
+		unsigned ok;
+		__m128i v = b64_values16(_mm_loadu_si128((const __m128i *)(const void *)(in + ii)),
+		    &ok);
+
+		if (ok != 0xffff)
+			break;
+		/* lane pairs: a * 64 + b (12 bits), then p * 4096 + q (24 bits per 32-bit lane); */
+		/* each lane then holds x0 x1 x2 0 in memory, the output wants x2 x1 x0 */
+		v = _mm_madd_epi16(_mm_maddubs_epi16(v, pair), quad);
+		_mm_storeu_si128((__m128i *)(void *)(out + oo), _mm_shuffle_epi8(v, order));
+		ii += 16;
+		oo += 12;
+	}
+	*i = ii;
+	*o = oo;
 }
 #endif
 #endif
@@ -126,7 +143,7 @@ b64_block16_ssse3(const unsigned char *in, unsigned char *out)
 enum { B64_WS = 0x100, B64_PAD = 0x200, B64_BAD = 0x400 };
 static uint32_t b64_tab[256];
 static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
-static int b64_ssse3;		/* the CPU has SSSE3 (b64_block16_ssse3) */
+static int b64_ssse3;		/* the CPU has SSSE3 (b64_run_ssse3) */
 
 static void
 b64_init(void)
@@ -169,17 +186,11 @@ au_dkim__b64_decode(const char *s, size_t n, unsigned char *outp, size_t outmax,
 
 #if defined(HAVE_B64_SSSE3)
 		if (b64_ssse3)
-			while (i + 16 <= n && o + 16 <= outmax && b64_block16_ssse3(u + i, w + o)) {
-				o += 12;
-				i += 16;
-			}
+			b64_run_ssse3(u, &i, n, w, &o, outmax);
 		else
 #endif
 #if defined(__SSE2__)
-		while (i + 16 <= n && o + 16 <= outmax && b64_block16_sse2(u + i, w + o)) {
-			o += 12;
-			i += 16;
-		}
+		b64_run_sse2(u, &i, n, w, &o, outmax);
 #endif
 		while (i + 8 <= n && o + 6 <= outmax) {
 			uint32_t a = t[u[i]], b = t[u[i + 1]], c = t[u[i + 2]], d = t[u[i + 3]];

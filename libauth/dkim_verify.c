@@ -193,7 +193,13 @@ au_dkim_verifier_header(au_dkim_verifier *v, const char *field, size_t len)
 		    "message has more than %d header fields: not checked", DKIM_MAX_HEADERS);
 		return AU_OK;
 	}
-	if (au_buf_append(&v->hdr, field, len) != AU_OK) {
+	if (v->hdr.data != NULL && v->hdr.cap - v->hdr.len > len &&
+	    v->hdr.len + len <= DKIM_MAX_HEADER_BYTES) {
+		/* room already: the common case, without a call */
+		memcpy(v->hdr.data + v->hdr.len, field, len);
+		v->hdr.len += len;
+		v->hdr.data[v->hdr.len] = '\0';
+	} else if (au_buf_append(&v->hdr, field, len) != AU_OK) {
 		v->overflow = 1;
 		snprintf(v->overflow_reason, sizeof v->overflow_reason,
 		    "message header is larger than %d bytes: not checked",
