@@ -54,6 +54,18 @@ static const char *const default_oversign[] = {
 
 static void	dqp_encode(const char *in, char *outp, size_t outlen);
 
+/* The index of p[0..len) in default_set (any case), or -1. */
+static int
+default_index(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NDEFAULT; i++)
+		if (default_set[i].len == len && au_dkim__ieq(default_set[i].s, len, p, len))
+			return (int)i;
+	return -1;
+}
+
 #define MAX_LIST	DKIM_MAX_HNAMES
 #define LINE_MAX_OCT	78
 
@@ -77,11 +89,14 @@ struct au_dkim_signer {
 	char		*over[MAX_LIST];
 	size_t		 over_len[MAX_LIST];
 	size_t		 nover;
+	int		 over_def[MAX_LIST];	/* index in default_set, or -1 */
+	unsigned char	 def_over[NDEFAULT];	/* default_set[i] is over-signed */
 	/* per message */
 	int		 state;		/* 0 headers, 1 body, 2 done, 3 failed */
 	au_buf		 hdr;
 	sfield		*fields;
 	size_t		 nfields, capfields;
+	uint32_t	 dcount[NDEFAULT];	/* fields kept per default name */
 	au_buf		 hlist;		/* the h= value produced at eoh */
 	dkim_body	 body;
 	dkim_sink	 sink;
@@ -201,6 +216,7 @@ start_message(au_dkim_signer *s)
 	au_buf_reset(&s->hdr);
 	au_buf_reset(&s->hlist);
 	s->nfields = 0;
+	memset(s->dcount, 0, sizeof s->dcount);
 	s->err[0] = '\0';
 	au_dkim__body_reset(&s->body);
 	if (EVP_DigestInit_ex(s->bmd, au_dkim__sha256(), NULL) != 1 ||
@@ -308,8 +324,12 @@ au_dkim_signer_new(au_dkim_signer **out, const au_dkim_private_key *key,
 		dqp_encode(s->identity, s->identity_qp, sizeof s->identity_qp);
 	for (i = 0; i < s->nnames; i++)
 		s->names_len[i] = strlen(s->names[i]);
-	for (i = 0; i < s->nover; i++)
+	for (i = 0; i < s->nover; i++) {
 		s->over_len[i] = strlen(s->over[i]);
+		s->over_def[i] = default_index(s->over[i], s->over_len[i]);
+		if (s->over_def[i] >= 0)
+			s->def_over[s->over_def[i]] = 1;
+	}
 	au_dkim__body_init(&s->body, s->bcanon);
 	s->sink.write = md_write;
 	s->sink.limit = UINT64_MAX;
@@ -375,30 +395,22 @@ in_list(char *const *names, const size_t *lens, size_t n, const char *p, size_t 
 	return 0;
 }
 
-static int
-in_default(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < NDEFAULT; i++)
-		if (default_set[i].len == len && au_dkim__ieq(default_set[i].s, len, p, len))
-			return 1;
-	return 0;
-}
 
 au_status
 au_dkim_signer_header(au_dkim_signer *s, const char *field, size_t len)
 {
 	long nl;
 	sfield *f;
+	int di;
 
 	if (s->state != 0)
 		return s->state == 3 ? AU_ESTATE : sfail(s, AU_ESTATE, "header after end of header");
 	if ((nl = au_dkim__field_name(field, len)) <= 0)
 		return sfail(s, AU_ESYNTAX, "header field without a name and colon");
 	/* Keep only fields that can be signed. */
+	di = s->explicit_list ? -1 : default_index(field, (size_t)nl);
 	if (!(s->explicit_list ? in_list(s->names, s->names_len, s->nnames, field, (size_t)nl) :
-	    in_default(field, (size_t)nl)) &&
+	    di >= 0) &&
 	    !in_list(s->over, s->over_len, s->nover, field, (size_t)nl))
 		return AU_OK;
 	if (s->nfields >= DKIM_MAX_HEADERS) {
@@ -418,6 +430,8 @@ au_dkim_signer_header(au_dkim_signer *s, const char *field, size_t len)
 		s->fields = f;
 		s->capfields = nc;
 	}
+	if (di >= 0)
+		s->dcount[di]++;
 	f = &s->fields[s->nfields++];
 	f->off = (uint32_t)(s->hdr.len - len);
 	f->len = (uint32_t)len;
@@ -479,9 +493,8 @@ build_hlist(au_dkim_signer *s)
 	}
 	for (i = 0; i < NDEFAULT; i++) {
 		const dname *d = &default_set[i];
-		int over = in_list(s->over, s->over_len, s->nover, d->s, d->len);
 
-		n = count_present(s, d->s, d->len) + (over ? 1 : 0);
+		n = s->dcount[i] + s->def_over[i];
 		if (i == 0 && n == 0)		/* From is always signed */
 			n = 1;
 		for (j = 0; j < n; j++)
@@ -492,7 +505,7 @@ build_hlist(au_dkim_signer *s)
 	for (i = 0; i < s->nover; i++) {
 		size_t l = s->over_len[i];
 
-		if (in_default(s->over[i], l) || l >= sizeof lower)
+		if (s->over_def[i] >= 0 || l >= sizeof lower)
 			continue;
 		for (j = 0; j < l; j++)
 			lower[j] = (s->over[i][j] >= 'A' && s->over[i][j] <= 'Z') ?
@@ -521,7 +534,8 @@ hash_fields(au_dkim_signer *s)
 		if (e == NULL)
 			e = end;
 		for (i = s->nfields; i-- > 0;) {
-			if ((used[i / 8] & (1u << (i % 8))) ||
+			if (s->fields[i].namelen != (size_t)(e - p) ||
+			    (used[i / 8] & (1u << (i % 8))) ||
 			    !au_dkim__ieq(s->hdr.data + s->fields[i].off, s->fields[i].namelen,
 			    p, (size_t)(e - p)))
 				continue;

@@ -765,6 +765,46 @@ test_two_signers(void **state)
 	au_dkim_key_free(rsa);
 }
 
+/*
+ * The default h=: each name of the RFC 6376 5.4.1 set once per instance
+ * present, plus once more where it is over-signed; names outside the set
+ * only when over-signed (lower-cased); fields of any case count.
+ */
+static void
+test_default_hlist(void **state)
+{
+	static const char *const fields[] = {
+		"Received: from a by b",
+		"FROM: Alice <alice@example.com>",
+		"To: Bob <bob@example.net>",
+		"to: Carol <carol@example.net>",
+		"Subject: hi",
+		"X-Custom: 1",
+		"x-custom: 2",
+		"List-Id: <l.example.com>",
+		NULL
+	};
+	au_dkim_private_key *ed = key_mem(rfc8463_ed_seed);
+	au_dkim_sign_opts o = { 0 };
+	char *f;
+
+	(void)state;
+	o.domain = "example.com";
+	o.selector = "e";
+	f = sign_msg(ed, &o, fields, msg_body, 0);
+	assert_non_null(strstr(f, "h=from:from:reply-to:subject:subject:date:to:to:to:cc:\r\n"
+	    "\tmessage-id:in-reply-to:references:mime-version:content-type:\r\n"
+	    "\tcontent-transfer-encoding:sender:list-id;") ? f : NULL);
+	free(f);
+	/* an over-sign list of our own, with a name outside the set */
+	o.oversign = "To:X-Custom";
+	f = sign_msg(ed, &o, fields, msg_body, 0);
+	assert_non_null(strstr(f, "h=from:subject:to:to:to:list-id:x-custom:x-custom:x-custom;") ? f :
+	    NULL);
+	free(f);
+	au_dkim_key_free(ed);
+}
+
 /* Explicit --headers: used as given, From added; over-sign list. */
 static void
 test_header_lists(void **state)
@@ -1315,6 +1355,7 @@ main(void)
 		cmocka_unit_test(test_sign_verify_roundtrip),
 		cmocka_unit_test(test_two_signers),
 		cmocka_unit_test(test_header_lists),
+		cmocka_unit_test(test_default_hlist),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_max_signatures),
 		cmocka_unit_test(test_header_bounds),
