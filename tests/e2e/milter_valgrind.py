@@ -12,7 +12,7 @@ SIGTERM and valgrind's summary is read.  Done for N=40 and N=400:
   - valgrind reports no errors (memcheck errors or definite/indirect leaks);
   - "definitely lost" and "indirectly lost" are 0 bytes in both runs;
   - "still reachable" at exit does not grow with the number of messages
-    (under 4 KB difference between the runs): nothing is kept per message.
+    (under 8 KB difference between the runs): nothing is kept per message.
 
 Skips (TAP "1..0 # SKIP") when valgrind is not installed or the milter is
 a sanitizer build (AUTHTOOL_SANITIZED=1 or linked with libasan), which
@@ -36,10 +36,12 @@ t = e2elib.Tap()
 VALGRIND = shutil.which("valgrind")
 RUNS = (40, 400)
 # Bytes of "still reachable" allowed to differ between the runs.  One-off
-# state (threads, caches filled on first use) varies by a few KB from run
-# to run; anything kept per message would show 360 times over: 4 KB
-# catches even 12 bytes a message.
-SLACK = 4096
+# state (per-thread OpenSSL state of libmilter's workers, caches filled on
+# first use) depends on how the connections happened to overlap: usually
+# 13,561 bytes in both runs, but 9,049 at N=40 in one run under
+# `make distcheck`.  Anything kept per message would show 360 times over:
+# 8 KB still catches 23 bytes a message.
+SLACK = 8192
 
 
 def sanitized(binary):
